@@ -1,0 +1,1 @@
+"""Custom components (package marker for tests)."""

@@ -1,0 +1,228 @@
+"""Keep ZHA devices on our quirks: register them, move loaded devices onto them, undo on unload."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+import logging
+import time
+from typing import Any, Final
+
+from homeassistant.components.zha.helpers import get_zha_data, get_zha_gateway_proxy
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.storage import Store
+from zha.application.gateway import Gateway
+from zha.quirks import DEVICE_REGISTRY, DeviceRegistry
+from zha.zigbee.device import Device
+from zigpy.types import EUI64
+
+from .const import DOMAIN, ZHA_DOMAIN
+from .quirk_registry import PackQuirks
+from .quirks import load_quirk_builders
+from .reresolve import (
+    ReresolveError,
+    ReresolveMethod,
+    async_refresh_from_device,
+    async_reresolve,
+    eligible,
+    quirk_would_change,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+STORAGE_VERSION: Final = 1
+MAX_SWAP_RECORDS: Final = 50
+# Set once per Home Assistant process: the last-resort ZHA reload never runs twice.
+DATA_ZHA_RELOAD_DONE: Final = f"{DOMAIN}_zha_reload_done"
+
+
+@dataclass(slots=True)
+class SwapRecord:
+    """One device moved onto another quirk, for diagnostics."""
+
+    ieee: str
+    method: str
+    duration_ms: float
+    quirk: str | None
+
+
+@dataclass
+class QuirkManager:
+    """Our quirk entries in ZHA's registry and the devices that use them."""
+
+    hass: HomeAssistant
+    entry: ConfigEntry
+    modules: tuple[str, ...] | None = None
+    registry: DeviceRegistry = DEVICE_REGISTRY
+    quirks: PackQuirks = field(init=False)
+    swaps: list[SwapRecord] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)
+    _store: Store[dict[str, str]] = field(init=False)
+    _configured: dict[str, str] = field(default_factory=dict)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def __post_init__(self) -> None:
+        """Create the registry wrapper and the store of configured devices."""
+        self.quirks = PackQuirks(self.registry)
+        # Which device was bound/configured for which of our quirks: re-resolving at every
+        # start must not re-run configuration (and the Identify blink that comes with it).
+        self._store = Store(self.hass, STORAGE_VERSION, f"{DOMAIN}.configured_devices")
+
+    async def async_start(self) -> None:
+        """Register our quirks and move every loaded device whose quirk changes."""
+        self._configured = await self._store.async_load() or {}
+        if not get_zha_data(self.hass).yaml_config.get("enable_quirks", True):
+            # The user turned quirks off in ZHA; respect it (the caller raises a repair issue).
+            return
+        if self.modules is None:
+            builders = await self.hass.async_add_executor_job(load_quirk_builders)
+        else:
+            builders = await self.hass.async_add_executor_job(
+                load_quirk_builders, self.modules
+            )
+        await self.hass.async_add_executor_job(self.quirks.register, builders)
+        await self.async_reresolve_changed()
+
+    async def async_stop(self, *, restore_devices: bool) -> None:
+        """Remove our registry entries; with ``restore_devices`` move devices back too."""
+        self.quirks.unregister()
+        if restore_devices:
+            await self.async_reresolve_changed()
+
+    @property
+    def gateway(self) -> Gateway | None:
+        """Return ZHA's gateway while ZHA is loaded."""
+        try:
+            return get_zha_gateway_proxy(self.hass).gateway
+        except ValueError:
+            return None
+
+    def devices_on_our_quirks(self) -> list[Device]:
+        """Return the ZHA devices currently resolved with one of our quirks."""
+        if (gateway := self.gateway) is None:
+            return []
+        return [
+            device
+            for device in gateway.devices.values()
+            if self.quirks.applied_entry(device.device) is not None
+        ]
+
+    async def async_reresolve_changed(self) -> None:
+        """Move every device whose matching registry entry changed, one at a time."""
+        async with self._lock:
+            if (gateway := self.gateway) is None:
+                return
+            app = gateway.application_controller
+            pending = [
+                ieee
+                for ieee, device in app.devices.items()
+                if eligible(gateway, ieee) and quirk_would_change(self.registry, device)
+            ]
+            for ieee in pending:
+                await self._async_reresolve_one(gateway, ieee)
+
+    async def _async_reresolve_one(self, gateway: Gateway, ieee: EUI64) -> None:
+        start = time.monotonic()
+
+        @callback
+        def swapped(device: Device, method: ReresolveMethod) -> None:
+            self.swaps.append(
+                SwapRecord(
+                    str(ieee),
+                    method,
+                    (time.monotonic() - start) * 1000,
+                    self.quirk_label(device),
+                )
+            )
+            del self.swaps[:-MAX_SWAP_RECORDS]
+            self.failures.pop(str(ieee), None)
+            if method is ReresolveMethod.IN_PLACE:
+                self.entry.async_create_background_task(
+                    self.hass,
+                    self._async_refresh(device),
+                    f"{DOMAIN} refresh {ieee}",
+                )
+
+        try:
+            await async_reresolve(gateway, ieee, on_swapped=swapped)
+        except (ReresolveError, TimeoutError, OSError) as err:
+            _LOGGER.debug("Could not re-resolve %s: %s", ieee, err)
+            self.failures[str(ieee)] = str(err) or type(err).__name__
+            self._async_reload_zha_once()
+
+    async def _async_refresh(self, device: Device) -> None:
+        """Read the new quirk's attributes; bind and configure once per device and quirk."""
+        entry = self.quirks.applied_entry(device.device)
+        key = (
+            f"{entry.source.module}:{entry.source.label}"
+            if entry and entry.source
+            else ""
+        )
+        ieee = str(device.ieee)
+        configure = bool(key) and self._configured.get(ieee) != key
+        try:
+            await async_refresh_from_device(device, configure=configure)
+        except Exception as err:  # noqa: BLE001 - a sleepy or offline device; values stay cached
+            _LOGGER.debug("Refreshing %s after re-resolve failed: %s", ieee, err)
+            return
+        if configure:
+            self._configured[ieee] = key
+            self._store.async_delay_save(lambda: dict(self._configured), 1)
+        elif not key and self._configured.pop(ieee, None) is not None:
+            self._store.async_delay_save(lambda: dict(self._configured), 1)
+
+    @callback
+    def _async_reload_zha_once(self) -> None:
+        """Last resort: reload ZHA so it resolves devices with our entries, once per start."""
+        if self.hass.data.get(DATA_ZHA_RELOAD_DONE):
+            return
+        zha_entries = self.hass.config_entries.async_entries(ZHA_DOMAIN)
+        if not zha_entries or zha_entries[0].state is not ConfigEntryState.LOADED:
+            return
+        self.hass.data[DATA_ZHA_RELOAD_DONE] = True
+        _LOGGER.warning(
+            "Reloading ZHA once so that devices use the ZHA Device Pack quirks;"
+            " moving them in place was not possible with this ZHA version"
+        )
+        self.hass.config_entries.async_schedule_reload(zha_entries[0].entry_id)
+
+    def quirk_label(self, device: Device) -> str | None:
+        """Return the label of our quirk applied to ``device``."""
+        entry = self.quirks.applied_entry(device.device)
+        return entry.source.label if entry is not None and entry.source else None
+
+    def as_diagnostics(self) -> dict[str, Any]:
+        """Return what we registered and what we moved."""
+        return {
+            "quirk_entries": [
+                {
+                    "module": entry.source.module if entry.source else None,
+                    "label": entry.source.label if entry.source else None,
+                    "applies_to": [
+                        list(info) for info in entry.device_match.applies_to
+                    ],
+                }
+                for entry in self.quirks.entries
+            ],
+            "devices_on_our_quirks": [
+                {
+                    "ieee": str(device.ieee),
+                    "manufacturer": device.manufacturer,
+                    "model": device.model,
+                    "quirk": self.quirk_label(device),
+                }
+                for device in self.devices_on_our_quirks()
+            ],
+            "swaps": [
+                {
+                    "ieee": record.ieee,
+                    "method": record.method,
+                    "duration_ms": round(record.duration_ms, 1),
+                    "quirk": record.quirk,
+                }
+                for record in self.swaps
+            ],
+            "failures": dict(self.failures),
+            "zha_reload_done": bool(self.hass.data.get(DATA_ZHA_RELOAD_DONE)),
+        }

@@ -1,0 +1,226 @@
+"""Move already-loaded ZHA devices onto the quirk the registry matches now, without a ZHA reload.
+
+ZHA sets up before us at every start and resolves every device with the registry as it is then,
+i.e. without our quirks. Reloading ZHA to fix that takes the whole Zigbee network offline
+(every entity unavailable for more than a second even on a simulator). Instead each affected
+device is swapped in place, the way zigpy's re-interview and ZHA's handler for it swap one
+device (see ``shared/research/reresolve_in_place.md``):
+
+1. zigpy: rebuild the raw (un-quirked) device from its original signature with the attribute
+   cache, detach it from the database listener and groups, and finalize the raw device, which
+   resolves it with the current registry, stores the raw signature and re-attaches listeners.
+2. ZHA: tear the old ``zha`` ``Device`` down (entity-removed events make HA soft-remove the old
+   entities), create the new one with ``Device.new``, initialize it from the cache and emit
+   ``DeviceFullInitEvent``; HA's ZHA rebinds its device proxy and adds the new entities.
+
+No radio traffic is on that path, so it takes milliseconds whether or not the device is awake.
+Steps 1 and 2 use private zigpy/zha functions of the versions HA 2026.10 ships; they are checked
+before use. Without them the public ``Gateway.async_reinterview_device`` is used (it needs the
+device to answer) and the caller falls back, once per Home Assistant start, to a ZHA reload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+import enum
+import inspect
+import logging
+import time
+from typing import Any
+
+from zha.application.const import ZHA_GW_MSG_DEVICE_FULL_INIT
+from zha.application.gateway import (
+    DeviceFullInitEvent,
+    DevicePairingStatus,
+    ExtendedDeviceInfoWithPairingStatus,
+    Gateway,
+)
+from zha.quirks import QUIRK_REGISTRY_ENTRY_ATTR, DeviceRegistry, QuirkRegistryEntry
+from zha.zigbee.device import Device
+import zigpy.device
+from zigpy.endpoint import Status as EndpointStatus
+from zigpy.types import EUI64
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class ReresolveMethod(enum.StrEnum):
+    """How a device was moved onto its new quirk."""
+
+    IN_PLACE = "in_place"
+    REINTERVIEW = "reinterview"
+
+
+class ReresolveError(Exception):
+    """The device could not be moved onto its new quirk."""
+
+
+def in_place_supported(gateway: Gateway) -> bool:
+    """Return True when the private zigpy/zha functions of the in-place swap are present."""
+    app = gateway.application_controller
+    return (
+        callable(getattr(app, "_finalize_device", None))
+        and hasattr(app, "_dblistener")
+        and isinstance(gateway.devices, dict)
+        and callable(getattr(Device, "new", None))
+        and "emit_entity_events" in inspect.signature(Device.async_teardown).parameters
+        and callable(getattr(gateway, "emit", None))
+    )
+
+
+def rebuild_raw_device(device: zigpy.device.Device) -> zigpy.device.Device:
+    """Return a fresh, un-quirked copy of ``device`` built from its original signature.
+
+    ``original_signature`` must stay ``None`` on the copy: zigpy refuses to store a device
+    that carries one. ``ZigbeeDevice.clone()`` copies it, hence this function.
+    """
+    signature = device.original_signature or device.get_signature()
+    raw = zigpy.device.Device(device.application, device.ieee, device.nwk)
+    raw.lqi = device.lqi
+    raw.rssi = device.rssi
+    raw.last_seen = device.last_seen
+    raw.relays = device.relays
+    raw.status = device.status
+    raw.node_desc = device.node_desc
+    raw.manufacturer = signature.get("manufacturer", device.manufacturer)
+    raw.model = signature.get("model", device.model)
+    for endpoint_id, ep_signature in signature.get("endpoints", {}).items():
+        endpoint = raw.add_endpoint(int(endpoint_id))
+        endpoint.status = EndpointStatus.ZDO_INIT
+        endpoint.profile_id = ep_signature["profile_id"]
+        endpoint.device_type = ep_signature["device_type"]
+        old_endpoint = device.endpoints.get(int(endpoint_id))
+        for cluster_id in ep_signature["input_clusters"]:
+            cluster = endpoint.add_input_cluster(cluster_id)
+            if old_endpoint is not None and cluster_id in old_endpoint.in_clusters:
+                old = old_endpoint.in_clusters[cluster_id]
+                cluster._attr_cache_internal = old._attr_cache.clone(cluster)  # noqa: SLF001
+        for cluster_id in ep_signature["output_clusters"]:
+            cluster = endpoint.add_output_cluster(cluster_id)
+            if old_endpoint is not None and cluster_id in old_endpoint.out_clusters:
+                old = old_endpoint.out_clusters[cluster_id]
+                cluster._attr_cache_internal = old._attr_cache.clone(cluster)  # noqa: SLF001
+    return raw
+
+
+def applied_entry(device: zigpy.device.BaseDevice) -> QuirkRegistryEntry | None:
+    """Return the registry entry ``device`` was resolved with."""
+    return getattr(device, QUIRK_REGISTRY_ENTRY_ATTR, None)
+
+
+def quirk_would_change(
+    registry: DeviceRegistry, device: zigpy.device.BaseDevice
+) -> bool:
+    """Return True when resolving ``device`` now would pick another registry entry."""
+    if not isinstance(device, zigpy.device.Device):
+        return False
+    return registry.match_entry(rebuild_raw_device(device)) is not applied_entry(device)
+
+
+def eligible(gateway: Gateway, ieee: EUI64) -> bool:
+    """Return True when the device can be swapped now (not the coordinator, not busy)."""
+    zha_device = gateway.devices.get(ieee)
+    zigpy_device = gateway.application_controller.devices.get(ieee)
+    if zha_device is None or not isinstance(zigpy_device, zigpy.device.Device):
+        return False
+    return not (
+        zha_device.is_active_coordinator
+        or zigpy_device.reinterviewing
+        or zigpy_device.initializing
+    )
+
+
+async def async_reresolve_in_place(gateway: Gateway, ieee: EUI64) -> Device:
+    """Swap one device onto the quirk the registry matches now (private APIs, no radio)."""
+    app: Any = gateway.application_controller
+    old = app.devices[ieee]
+    old_zha = gateway.devices[ieee]
+    raw = rebuild_raw_device(old)
+
+    # zigpy part: synchronous, so no frame can reach a half-swapped device.
+    memberships: dict[int, set[int]] = {}
+    for endpoint in old.non_zdo_endpoints:
+        if endpoint.member_of:
+            memberships[endpoint.endpoint_id] = set(endpoint.member_of)
+            for group in list(endpoint.member_of.values()):
+                group.remove_member(endpoint, suppress_event=True)
+    if app._dblistener is not None:  # noqa: SLF001
+        old.remove_listener(app._dblistener)  # noqa: SLF001
+    old.on_remove()
+    new = app._finalize_device(raw)  # noqa: SLF001
+    for endpoint_id, group_ids in memberships.items():
+        if endpoint_id in new.endpoints:
+            for group_id in group_ids:
+                if (group := app.groups.get(group_id)) is not None:
+                    group.add_member(new.endpoints[endpoint_id])
+
+    # ZHA part: the same steps as Gateway._async_device_reinterviewed, minus the radio.
+    available, on_network = old_zha.available, old_zha.on_network
+    await old_zha.async_teardown(emit_entity_events=True)
+    new_zha = Device.new(new, gateway)
+    gateway.devices[ieee] = new_zha  # the property returns ZHA's own dict
+    new_zha.available = available
+    new_zha.on_network = on_network
+    await new_zha.async_initialize(from_cache=True)
+    for group in gateway.groups.values():
+        group.update_entity_subscriptions()
+    gateway.emit(
+        ZHA_GW_MSG_DEVICE_FULL_INIT,
+        DeviceFullInitEvent(
+            device_info=ExtendedDeviceInfoWithPairingStatus(
+                pairing_status=DevicePairingStatus.CONFIGURED,
+                **new_zha.extended_device_info.__dict__,
+            ),
+        ),
+    )
+    return new_zha
+
+
+async def async_refresh_from_device(device: Device, *, configure: bool) -> None:
+    """Bind/configure reporting (when asked) and read the new quirk's attributes."""
+    if configure:
+        await device.async_configure()
+    await device.async_initialize(from_cache=False)
+
+
+async def async_reresolve(
+    gateway: Gateway,
+    ieee: EUI64,
+    *,
+    on_swapped: Callable[[Device, ReresolveMethod], None] | None = None,
+) -> ReresolveMethod:
+    """Move one device onto the quirk the registry matches now.
+
+    Raises ``ReresolveError`` when neither the in-place swap nor a re-interview succeeded.
+    """
+    start = time.monotonic()
+    if in_place_supported(gateway):
+        new_device = await async_reresolve_in_place(gateway, ieee)
+        method = ReresolveMethod.IN_PLACE
+    else:
+        # Public API: needs the device to answer; zigpy keeps the old device on failure.
+        old = gateway.application_controller.devices[ieee]
+        await gateway.async_reinterview_device(ieee)
+        await asyncio.sleep(0)
+        current = gateway.application_controller.devices.get(ieee)
+        if current is old or current is None:
+            raise ReresolveError(f"re-interview of {ieee} did not complete")
+        # ZHA rebuilds the zha Device in a task started by zigpy's device_reinterviewed event;
+        # wait for it when this zha version still keeps its tasks where we can see them.
+        tasks: dict[EUI64, asyncio.Task[None]] = getattr(
+            gateway, "_device_init_tasks", {}
+        )
+        while (task := tasks.get(ieee)) is not None:
+            await asyncio.shield(task)
+        new_device = gateway.devices[ieee]
+        method = ReresolveMethod.REINTERVIEW
+    _LOGGER.debug(
+        "Re-resolved %s (%s) in %.1f ms",
+        ieee,
+        method,
+        (time.monotonic() - start) * 1000,
+    )
+    if on_swapped is not None:
+        on_swapped(new_device, method)
+    return method
