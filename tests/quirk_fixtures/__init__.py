@@ -1,0 +1,1 @@
+"""Quirks used only by the tests (they target the simulated SimCo devices)."""
