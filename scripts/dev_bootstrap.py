@@ -31,14 +31,20 @@ async def _walk_flow(hass: HomeAssistant, result: Any) -> Any:
         if result["type"] is FlowResultType.MENU:
             options = result["menu_options"]
             choice = next(
-                (o for o in ("setup_strategy_recommended", "form_new_network") if o in options),
+                (
+                    o
+                    for o in ("setup_strategy_recommended", "form_new_network")
+                    if o in options
+                ),
                 options[0],
             )
             result = await hass.config_entries.flow.async_configure(
                 result["flow_id"], {"next_step_id": choice}
             )
         elif result["type"] is FlowResultType.FORM:
-            result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+            result = await hass.config_entries.flow.async_configure(
+                result["flow_id"], {}
+            )
         else:
             await asyncio.sleep(0.2)
             result = await hass.config_entries.flow.async_configure(result["flow_id"])
@@ -54,7 +60,8 @@ async def bootstrap(config_dir: Path, port: int) -> None:
     if hass.config_entries.async_entries("zha"):
         await hass.async_stop()
         return
-    assert await async_setup_component(hass, "homeassistant", {})
+    if not await async_setup_component(hass, "homeassistant", {}):
+        raise RuntimeError("could not set up Home Assistant's core integration")
     result = await hass.config_entries.flow.async_init(
         "zha",
         context={"source": config_entries.SOURCE_HARDWARE},
@@ -73,7 +80,9 @@ async def bootstrap(config_dir: Path, port: int) -> None:
             "zha_device_pack", context={"source": config_entries.SOURCE_USER}
         )
         result = await _walk_flow(hass, result)
-        _LOGGER.info("ZHA Device Pack flow: %s", result.get("reason") or result["title"])
+        _LOGGER.info(
+            "ZHA Device Pack flow: %s", result.get("reason") or result["title"]
+        )
     await hass.async_block_till_done()
     await hass.async_stop()
 

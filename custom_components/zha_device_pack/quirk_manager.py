@@ -53,7 +53,6 @@ class QuirkManager:
 
     hass: HomeAssistant
     entry: ConfigEntry
-    modules: tuple[str, ...] | None = None
     registry: DeviceRegistry = DEVICE_REGISTRY
     quirks: PackQuirks = field(init=False)
     swaps: list[SwapRecord] = field(default_factory=list)
@@ -75,12 +74,7 @@ class QuirkManager:
         if not get_zha_data(self.hass).yaml_config.get("enable_quirks", True):
             # The user turned quirks off in ZHA; respect it (the caller raises a repair issue).
             return
-        if self.modules is None:
-            builders = await self.hass.async_add_executor_job(load_quirk_builders)
-        else:
-            builders = await self.hass.async_add_executor_job(
-                load_quirk_builders, self.modules
-            )
+        builders = await self.hass.async_add_executor_job(load_quirk_builders)
         await self.hass.async_add_executor_job(self.quirks.register, builders)
         await self.async_reresolve_changed()
 

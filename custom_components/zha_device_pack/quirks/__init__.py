@@ -18,10 +18,10 @@ from zhaquirks.builder import QuirkBuilder
 QUIRK_MODULES: Final[tuple[str, ...]] = ()
 
 
-def load_quirk_builders(modules: Iterable[str] = QUIRK_MODULES) -> list[QuirkBuilder]:
+def load_quirk_builders(modules: Iterable[str] | None = None) -> list[QuirkBuilder]:
     """Import the quirk modules and collect their builders (blocking: run in the executor)."""
     builders: list[QuirkBuilder] = []
-    for name in modules:
+    for name in QUIRK_MODULES if modules is None else modules:
         module = importlib.import_module(name if "." in name else f"{__name__}.{name}")
         builders.extend(module.quirks())
     return builders
