@@ -37,6 +37,23 @@ MAX_SWAP_RECORDS: Final = 50
 DATA_ZHA_RELOAD_DONE: Final = f"{DOMAIN}_zha_reload_done"
 
 
+def _jsonable(value: Any) -> Any:
+    """Return ``value`` (a zigpy signature) with dict keys and enums as plain values."""
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float) or value is None:
+        return value
+    return str(value)
+
+
 @dataclass(slots=True)
 class SwapRecord:
     """One device moved onto another quirk, for diagnostics."""
@@ -205,6 +222,8 @@ class QuirkManager:
                     "manufacturer": device.manufacturer,
                     "model": device.model,
                     "quirk": self.quirk_label(device),
+                    "available": device.available,
+                    "signature": _jsonable(device.device.original_signature),
                 }
                 for device in self.devices_on_our_quirks()
             ],
@@ -217,6 +236,8 @@ class QuirkManager:
                 }
                 for record in self.swaps
             ],
-            "failures": dict(self.failures),
+            "failures": [
+                {"ieee": ieee, "error": error} for ieee, error in self.failures.items()
+            ],
             "zha_reload_done": bool(self.hass.data.get(DATA_ZHA_RELOAD_DONE)),
         }
