@@ -1,0 +1,1 @@
+"""Benchmarks (run by scripts/bench, not by scripts/test)."""
