@@ -15,10 +15,14 @@ from pathlib import Path
 import sys
 from typing import Any
 
-from homeassistant import config_entries, core_config, loader
+from homeassistant import bootstrap as bootstrap_ha, config_entries
+from homeassistant.components.zha.helpers import get_zha_gateway
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.setup import async_setup_component
+from homeassistant.runner import RuntimeConfig
+from zha.zigbee.device import DeviceStatus
+
+from tests.simulator import control
 
 _LOGGER = logging.getLogger("dev_bootstrap")
 
@@ -51,17 +55,40 @@ async def _walk_flow(hass: HomeAssistant, result: Any) -> Any:
     raise RuntimeError(f"flow did not finish: {result}")
 
 
-async def bootstrap(config_dir: Path, port: int) -> None:
+async def _join_demo_devices(hass: HomeAssistant, control_port: int) -> None:
+    """Open the network with ZHA's own permit service until the demo devices have joined."""
+    listing = await control.request(control_port, "list")
+    expected = {device["ieee"] for device in listing["result"]["devices"]}
+    await hass.services.async_call("zha", "permit", {"duration": 60}, blocking=True)
+    gateway = get_zha_gateway(hass)
+    for _ in range(300):
+        ready = {
+            str(ieee)
+            for ieee, device in gateway.devices.items()
+            if device.status is DeviceStatus.INITIALIZED
+        }
+        if expected <= ready:
+            break
+        await asyncio.sleep(0.1)
+    await hass.async_block_till_done()
+    _LOGGER.info("Joined %d simulated devices", len(expected & ready))
+
+
+async def bootstrap(config_dir: Path, port: int, control_port: int) -> None:
     """Create the entries unless ZHA already has one."""
-    hass = HomeAssistant(str(config_dir))
-    loader.async_setup(hass)
-    await core_config.async_process_ha_core_config(hass, {})
-    await hass.config_entries.async_initialize()
+    # Home Assistant's own setup and start of the configuration, then the config flows, then
+    # a clean stop that saves the entries.
+    hass = await bootstrap_ha.async_setup_hass(
+        RuntimeConfig(config_dir=str(config_dir), skip_pip=True)
+    )
+    if hass is None:
+        raise RuntimeError(
+            "Home Assistant could not set up the development configuration"
+        )
+    await hass.async_start()
     if hass.config_entries.async_entries("zha"):
         await hass.async_stop()
         return
-    if not await async_setup_component(hass, "homeassistant", {}):
-        raise RuntimeError("could not set up Home Assistant's core integration")
     result = await hass.config_entries.flow.async_init(
         "zha",
         context={"source": config_entries.SOURCE_HARDWARE},
@@ -73,8 +100,11 @@ async def bootstrap(config_dir: Path, port: int) -> None:
         },
     )
     result = await _walk_flow(hass, result)
-    _LOGGER.info("ZHA flow: %s", result.get("reason") or result["title"])
+    _LOGGER.info(
+        "ZHA flow: %s", result.get("reason") or result["title"] or "entry created"
+    )
     await hass.async_block_till_done()
+    await _join_demo_devices(hass, control_port)
     if not hass.config_entries.async_entries("zha_device_pack"):
         result = await hass.config_entries.flow.async_init(
             "zha_device_pack", context={"source": config_entries.SOURCE_USER}
@@ -92,9 +122,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", type=Path, required=True)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--control-port", type=int, required=True)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="dev_bootstrap: %(message)s")
-    asyncio.run(bootstrap(args.config.resolve(), args.port))
+    asyncio.run(bootstrap(args.config.resolve(), args.port, args.control_port))
     sys.exit(0)
 
 

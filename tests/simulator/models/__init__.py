@@ -1,0 +1,36 @@
+"""Simulated device models.
+
+A model is a factory ``(ieee=None, **options) -> SimDevice`` that declares the
+device's endpoints, clusters, attributes and handlers; `MODELS` maps the model
+key (stored in the simulator state file) to the factory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tests.simulator.device import SimDevice
+
+from .common import auto_ieee
+from .light import light
+from .plug import plug
+
+MODELS: dict[str, Callable[..., SimDevice]] = {
+    "plug": plug,
+    "light": light,
+}
+
+
+def create_device(model: str, **kwargs: Any) -> SimDevice:
+    """Create a device of model ``model`` (a key of `MODELS`)."""
+    try:
+        factory = MODELS[model]
+    except KeyError:
+        raise KeyError(
+            f"Unknown model {model!r}; known: {', '.join(sorted(MODELS))}"
+        ) from None
+    return factory(**kwargs)
+
+
+__all__ = ["MODELS", "auto_ieee", "create_device"]
