@@ -363,3 +363,44 @@ async def test_quirks_disabled_in_zha(
     assert hass.states.get(zigbee.entity_ids(plug, "switch")[0]).state == STATE_ON
     await hass.config_entries.async_unload(zha_config_entry.entry_id)
     await hass.async_block_till_done()
+
+
+async def test_configuration_runs_once_per_device_and_quirk(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    zha_setup: MockConfigEntry,
+    zigbee: ZigbeeHarness,
+) -> None:
+    """At the next start the device is moved again, but not re-bound (no Identify blink)."""
+    plug = create_device("plug")
+    await zigbee.join(plug)
+    plug.clear_frames()
+    entry = await add_pack(hass)
+    await zigbee.wait_for(
+        lambda: (
+            str(plug.ieee)
+            in hass_storage.get(f"{DOMAIN}.configured_devices", {}).get("data", {})
+        ),
+        what="first configuration stored",
+    )
+    assert plug.frames(zdo=True, command=ZDO_BIND_REQ)
+
+    # "Restart": our entries go, ZHA loads the device with ZHA's own handling, we come back.
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert await hass.config_entries.async_reload(zha_setup.entry_id)
+    await hass.async_block_till_done()
+    await zigbee.wait_for_entities(plug)
+    assert applied_entry(hass, plug) is None
+    plug.clear_frames()
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    manager = entry.runtime_data.quirk_manager
+    assert applied_entry(hass, plug) is manager.quirks.entries[0]
+    (swap,) = manager.swaps
+    assert swap.method == reresolve.ReresolveMethod.IN_PLACE
+    await zigbee.network.settle()
+    await hass.async_block_till_done()
+    assert plug.frames(zdo=True, command=ZDO_BIND_REQ) == []
+    # The new quirk's attributes were still read from the device.
+    assert plug.frames(cluster=ON_OFF, general=True)

@@ -179,9 +179,7 @@ class QuirkManager:
             return
         if configure:
             self._configured[ieee] = key
-            self._store.async_delay_save(lambda: dict(self._configured), 1)
-        elif not key and self._configured.pop(ieee, None) is not None:
-            self._store.async_delay_save(lambda: dict(self._configured), 1)
+            await self._store.async_save(dict(self._configured))
 
     @callback
     def _async_reload_zha_once(self) -> None:
