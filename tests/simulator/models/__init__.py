@@ -15,10 +15,12 @@ from tests.simulator.device import SimDevice
 from .common import auto_ieee
 from .light import light
 from .plug import plug
+from .ts0049 import ts0049
 
 MODELS: dict[str, Callable[..., SimDevice]] = {
     "plug": plug,
     "light": light,
+    "ts0049": ts0049,
 }
 
 
