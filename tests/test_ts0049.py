@@ -1,0 +1,664 @@
+"""Tuya TS0049 water valve end to end: HA services/entities → ZHA → our quirk → simulated valve."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from homeassistant.const import STATE_CLOSED, STATE_OPEN
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.zha_device_pack.const import DOMAIN
+from tests.conftest import ZigbeeHarness
+from tests.simulator import SimDevice
+from tests.simulator.models import create_device
+from tests.simulator.models.ts0049 import ts0049_valve
+
+TUYA = 0xE001
+ON_OFF = 0x0006
+# DP17 record of the real capture in the seeds README: 08:00, 15 min, every day, 100 %,
+# weekly + on, 2022-08-01, n=1.
+CAPTURED_SCHEDULED = bytes.fromhex("01e0000f7f640107e6080101")
+
+
+def entity(hass: HomeAssistant, device: SimDevice, domain: str, suffix: str) -> str:
+    """Return the entity id of ``device`` in ``domain`` whose unique id ends with suffix."""
+    registry = er.async_get(hass)
+    for entry in registry.entities.values():
+        if (
+            entry.domain == domain
+            and entry.unique_id.startswith(str(device.ieee))
+            and entry.unique_id.endswith(suffix)
+        ):
+            return entry.entity_id
+    raise AssertionError(f"no {domain} entity ending in {suffix} for {device}")
+
+
+def tuya_frames(device: SimDevice, command: int) -> list[bytes]:
+    """Return the payloads (after the ZCL header) of commands sent to 0xE001."""
+    return [
+        f.payload for f in device.frames(cluster=TUYA, command=command, general=False)
+    ]
+
+
+async def call(
+    hass: HomeAssistant, service: str, valve: str, **data: Any
+) -> dict[str, Any]:
+    """Call one of our services on one valve and return its response for that valve."""
+    response = await hass.services.async_call(
+        DOMAIN,
+        service,
+        {"entity_id": valve, **data},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    result: dict[str, Any] = response[valve]  # type: ignore[assignment]
+    return result
+
+
+@pytest.fixture
+async def valve_device(
+    hass: HomeAssistant, pack_setup: MockConfigEntry, zigbee: ZigbeeHarness
+) -> SimDevice:
+    """A TS0049 valve joined to ZHA with our quirk; its programs were refreshed on join."""
+    device = create_device("ts0049")
+    await zigbee.join(device)
+    # The valve's status report at its next wake-up (the one it sends right after announcing
+    # itself reaches zigpy before the interview and is dropped, as on real networks).
+    ts0049_valve(device).report_status()
+    await zigbee.network.settle()
+    await hass.async_block_till_done()
+    return device
+
+
+@pytest.fixture
+def valve(hass: HomeAssistant, valve_device: SimDevice) -> str:
+    """The valve entity id."""
+    return entity(hass, valve_device, "valve", "-valve")
+
+
+async def test_entities_replace_the_switch(
+    hass: HomeAssistant, valve_device: SimDevice, zigbee: ZigbeeHarness
+) -> None:
+    """The valve gets a valve, settings, sensors and a calendar; no switch."""
+    assert zigbee.entity_ids(valve_device, "switch") == []
+    valve_entity = entity(hass, valve_device, "valve", "-valve")
+    state = hass.states.get(valve_entity)
+    assert state.state == STATE_CLOSED
+    assert state.attributes["device_class"] == "water"
+    assert (
+        hass.states.get(entity(hass, valve_device, "number", "irrigation_time")).state
+        == "10.0"
+    )
+    assert hass.states.get(
+        entity(hass, valve_device, "select", "weather_delay")
+    ).state == ("Disabled")
+    assert (
+        hass.states.get(entity(hass, valve_device, "sensor", "work_state")).state
+        == "Idle"
+    )
+    assert entity(hass, valve_device, "sensor", "once_using_time")
+    assert hass.states.get(entity(hass, valve_device, "sensor", "fault")).state == "0"
+    assert hass.states.get(
+        entity(hass, valve_device, "binary_sensor", "fault_problem")
+    ).state == ("off")
+    assert (
+        hass.states.get(entity(hass, valve_device, "sensor", "-1-1")).attributes[
+            "device_class"
+        ]
+        == "battery"
+    )
+    calendar = entity(hass, valve_device, "calendar", "irrigation_programs")
+    registry = er.async_get(hass)
+    assert (
+        registry.async_get(calendar).device_id
+        == registry.async_get(valve_entity).device_id
+    )
+    # Programs were read on join: one query per list.
+    assert tuya_frames(valve_device, 0xFD) == [bytes.fromhex("0001")]
+    assert tuya_frames(valve_device, 0xFC) == [bytes.fromhex("0001")]
+
+
+async def test_open_close_and_auto_off(
+    hass: HomeAssistant, valve_device: SimDevice, valve: str, zigbee: ZigbeeHarness
+) -> None:
+    """valve.open sends OnOff 'on'; the valve closes itself and reports how long it watered."""
+    model = ts0049_valve(valve_device)
+    valve_device.clear_frames()
+
+    await hass.services.async_call(
+        "valve", "open_valve", {"entity_id": valve}, blocking=True
+    )
+    (frame,) = valve_device.frames(cluster=ON_OFF, general=False)
+    assert frame.data == bytes([0x01, frame.tsn, 0x01])
+    assert hass.states.get(valve).state == STATE_OPEN
+    assert model.is_open
+
+    await model.elapse(600)
+    await zigbee.wait_for(
+        lambda: hass.states.get(valve).state == STATE_CLOSED, what="auto-off"
+    )
+    duration = entity(hass, valve_device, "sensor", "once_using_time")
+    await zigbee.wait_for(lambda: hass.states.get(duration).state == "600", what="DP15")
+
+
+async def test_settings_are_sent_as_0xfe(
+    hass: HomeAssistant, valve_device: SimDevice, zigbee: ZigbeeHarness
+) -> None:
+    """Irrigation time and weather delay go out as command 0xFE with the seed's payload."""
+    model = ts0049_valve(valve_device)
+    number = entity(hass, valve_device, "number", "irrigation_time")
+    select = entity(hass, valve_device, "select", "weather_delay")
+    valve_device.clear_frames()
+
+    await hass.services.async_call(
+        "number", "set_value", {"entity_id": number, "value": 20}, blocking=True
+    )
+    await hass.services.async_call(
+        "select",
+        "select_option",
+        {"entity_id": select, "option": "Delayed 48h"},
+        blocking=True,
+    )
+
+    assert tuya_frames(valve_device, 0xFE) == [
+        bytes.fromhex("0b000004b0"),
+        bytes.fromhex("0a02"),
+    ]
+    (frame, _) = valve_device.frames(cluster=TUYA, command=0xFE)
+    assert frame.data[0] == 0x11  # cluster-specific, no default response on success
+    assert model.irrigation_time == 1200
+    assert model.weather_delay == 2
+    assert hass.states.get(number).state == "20.0"
+    assert hass.states.get(select).state == "Delayed 48h"
+
+
+async def test_start_irrigation(
+    hass: HomeAssistant, valve_device: SimDevice, valve: str, zigbee: ZigbeeHarness
+) -> None:
+    """start_irrigation sets the irrigation time, then opens; the valve closes itself."""
+    model = ts0049_valve(valve_device)
+    valve_device.clear_frames()
+
+    await hass.services.async_call(
+        DOMAIN,
+        "start_irrigation",
+        {"entity_id": valve, "duration": {"minutes": 20}},
+        blocking=True,
+    )
+
+    assert tuya_frames(valve_device, 0xFE) == [bytes.fromhex("0b000004b0")]
+    (on,) = valve_device.frames(cluster=ON_OFF, general=False)
+    assert on.command_id == 0x01
+    assert on.timestamp > valve_device.frames(cluster=TUYA, command=0xFE)[0].timestamp
+    assert model.is_open
+    assert hass.states.get(valve).state == STATE_OPEN
+    await model.elapse(1199)
+    assert model.is_open
+    await model.elapse(1)
+    await zigbee.wait_for(
+        lambda: hass.states.get(valve).state == STATE_CLOSED, what="closed"
+    )
+
+
+async def test_scheduled_program_lifecycle(
+    hass: HomeAssistant, valve_device: SimDevice, valve: str
+) -> None:
+    """Add, update and delete a scheduled program; each answer is the device's list."""
+    model = ts0049_valve(valve_device)
+    valve_device.clear_frames()
+
+    added = await call(
+        hass,
+        "add_scheduled_irrigation",
+        valve,
+        start_time="08:00",
+        duration=15,
+        recurrence="weekly",
+        weekdays=["sun", "mon", "tue", "wed", "thu", "fri", "sat"],
+        start_date="2022-08-01",
+        water_flow=100,
+    )
+    # Seed DP17 "add": version 00, command 03, then the record (the captured one).
+    assert tuya_frames(valve_device, 0xFC) == [
+        bytes.fromhex("0003") + CAPTURED_SCHEDULED
+    ]
+    (program,) = added["scheduled_programs"]
+    assert program == {
+        "program_id": 1,
+        "enabled": True,
+        "start_time": "08:00",
+        "duration": 15,
+        "recurrence": "weekly",
+        "weekdays": ["sun", "mon", "tue", "wed", "thu", "fri", "sat"],
+        "start_date": "2022-08-01",
+        "interval_days": 1,
+        "water_flow": 100,
+    }
+    assert model.programs(17) == {1: CAPTURED_SCHEDULED}
+
+    valve_device.clear_frames()
+    updated = await call(
+        hass,
+        "update_scheduled_irrigation",
+        valve,
+        program_id=1,
+        duration=30,
+        water_flow=80,
+    )
+    assert tuya_frames(valve_device, 0xFC) == [
+        bytes.fromhex("000201") + bytes.fromhex("01e0001e7f500107e6080101")
+    ]
+    assert updated["scheduled_programs"][0]["duration"] == 30
+    assert updated["scheduled_programs"][0]["water_flow"] == 80
+
+    valve_device.clear_frames()
+    deleted = await call(
+        hass, "delete_irrigation_program", valve, program_type="scheduled", program_id=1
+    )
+    assert tuya_frames(valve_device, 0xFC) == [bytes.fromhex("000401")]
+    assert deleted["scheduled_programs"] == []
+    assert model.programs(17) == {}
+
+
+async def test_cycle_program_lifecycle(
+    hass: HomeAssistant, valve_device: SimDevice, valve: str
+) -> None:
+    """Add and update a cycle program (DP16), refresh reads both lists."""
+    model = ts0049_valve(valve_device)
+    valve_device.clear_frames()
+
+    added = await call(
+        hass,
+        "add_cycle_irrigation",
+        valve,
+        start_time="08:00",
+        end_time="20:00",
+        irrigation_duration=15,
+        pause_duration=60,
+        weekdays=["mon", "wed"],
+        water_flow=100,
+    )
+    # state/channel 0x03 (on, channel 1), days 0x0a (Mon, Wed), 480, 1200, 15, 60, 100
+    record = bytes.fromhex("030a01e004b0000f003c64")
+    assert tuya_frames(valve_device, 0xFD) == [bytes.fromhex("0003") + record]
+    assert added["cycle_programs"][0]["program_id"] == 1
+    assert added["cycle_programs"][0]["weekdays"] == ["mon", "wed"]
+    assert model.programs(16) == {1: record}
+
+    updated = await call(
+        hass, "update_cycle_irrigation", valve, program_id=1, enabled=False
+    )
+    assert updated["cycle_programs"][0]["enabled"] is False
+
+    valve_device.clear_frames()
+    refreshed = await call(hass, "refresh_irrigation_programs", valve)
+    assert tuya_frames(valve_device, 0xFD) == [bytes.fromhex("0001")]
+    assert tuya_frames(valve_device, 0xFC) == [bytes.fromhex("0001")]
+    assert refreshed["cycle_programs"] == updated["cycle_programs"]
+
+
+@pytest.mark.parametrize(
+    ("service", "data", "key"),
+    [
+        (
+            "add_scheduled_irrigation",
+            {"start_time": "08:00", "duration": 1440},
+            "value_out_of_range",
+        ),
+        (
+            "add_scheduled_irrigation",
+            {"start_time": "08:00", "duration": 10, "water_flow": 101},
+            "value_out_of_range",
+        ),
+        (
+            "add_scheduled_irrigation",
+            {
+                "start_time": "08:00",
+                "duration": 10,
+                "recurrence": "weekly",
+                "weekdays": [],
+            },
+            "weekdays_required",
+        ),
+        (
+            "add_scheduled_irrigation",
+            {"start_time": "08:00:30", "duration": 10, "weekdays": ["mon"]},
+            "time_not_whole_minute",
+        ),
+        (
+            "update_scheduled_irrigation",
+            {"program_id": 7, "duration": 10},
+            "unknown_program",
+        ),
+        (
+            "delete_irrigation_program",
+            {"program_id": 7, "program_type": "cycle"},
+            "unknown_program",
+        ),
+        (
+            "start_irrigation",
+            {"duration": {"hours": 24, "seconds": 1}},
+            "value_out_of_range",
+        ),
+        (
+            "add_cycle_irrigation",
+            {
+                "start_time": "20:00",
+                "end_time": "08:00",
+                "irrigation_duration": 5,
+                "pause_duration": 5,
+            },
+            "end_before_start",
+        ),
+        (
+            "add_cycle_irrigation",
+            {
+                "start_time": "08:00",
+                "end_time": "09:00",
+                "irrigation_duration": 1500,
+                "pause_duration": 5,
+            },
+            "value_out_of_range",
+        ),
+    ],
+)
+async def test_bad_input_is_refused_and_nothing_is_sent(
+    hass: HomeAssistant,
+    valve_device: SimDevice,
+    valve: str,
+    service: str,
+    data: dict[str, Any],
+    key: str,
+) -> None:
+    """Invalid values raise a translated ServiceValidationError before any frame is sent."""
+    model = ts0049_valve(valve_device)
+    before = model.snapshot()
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    lists_before = entry.runtime_data.irrigation.controllers[valve_device.ieee].lists
+    valve_device.clear_frames()
+
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, service, {"entity_id": valve, **data}, blocking=True
+        )
+
+    assert err.value.translation_key == key
+    assert err.value.translation_domain == DOMAIN
+    assert valve_device.frames(general=False) == []
+    assert model.snapshot() == before
+    assert (
+        entry.runtime_data.irrigation.controllers[valve_device.ieee].lists
+        is lists_before
+    )
+
+
+async def test_offline_valve_fails_and_keeps_the_stored_list(
+    hass: HomeAssistant, valve_device: SimDevice, valve: str
+) -> None:
+    """A valve that cannot be reached gives HomeAssistantError; the stored list stays."""
+    await call(
+        hass,
+        "add_scheduled_irrigation",
+        valve,
+        start_time="06:00",
+        duration=10,
+        weekdays=["sat"],
+    )
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    controller = entry.runtime_data.irrigation.controllers[valve_device.ieee]
+    before = controller.lists
+    valve_device.set_online(False)
+
+    with pytest.raises(HomeAssistantError) as err:
+        await call(
+            hass, "add_scheduled_irrigation", valve, start_time="07:00", duration=5
+        )
+    assert not isinstance(err.value, ServiceValidationError)
+    assert err.value.translation_key == "valve_command_failed"
+    assert controller.lists is before
+    assert len(ts0049_valve(valve_device).programs(17)) == 1
+
+
+async def test_device_refusal_is_reported(
+    hass: HomeAssistant, valve_device: SimDevice, valve: str
+) -> None:
+    """The valve holds 4 programs; the fifth is refused by the device and nothing changes."""
+    for hour in range(4):
+        await call(
+            hass,
+            "add_scheduled_irrigation",
+            valve,
+            start_time=f"0{hour}:00",
+            duration=5,
+            weekdays=["mon"],
+        )
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    controller = entry.runtime_data.irrigation.controllers[valve_device.ieee]
+    before = controller.lists
+
+    with pytest.raises(HomeAssistantError) as err:
+        await call(
+            hass,
+            "add_scheduled_irrigation",
+            valve,
+            start_time="05:00",
+            duration=5,
+            weekdays=["mon"],
+        )
+    assert "INSUFFICIENT_SPACE" in str(err.value.translation_placeholders)
+    assert controller.lists is before
+    assert len(ts0049_valve(valve_device).programs(17)) == 4
+
+
+async def test_concurrent_edits_are_serialized(
+    hass: HomeAssistant, valve_device: SimDevice, valve: str
+) -> None:
+    """Two edits at once reach the valve one after the other and both land."""
+    valve_device.clear_frames()
+    first, second = await asyncio.gather(
+        call(
+            hass,
+            "add_scheduled_irrigation",
+            valve,
+            start_time="06:00",
+            duration=5,
+            weekdays=["mon"],
+        ),
+        call(
+            hass,
+            "add_scheduled_irrigation",
+            valve,
+            start_time="07:00",
+            duration=5,
+            weekdays=["tue"],
+        ),
+    )
+    assert len(tuya_frames(valve_device, 0xFC)) == 2
+    assert {p["program_id"] for p in second["scheduled_programs"]} | {
+        p["program_id"] for p in first["scheduled_programs"]
+    } == {1, 2}
+    assert len(ts0049_valve(valve_device).programs(17)) == 2
+    # The second request left only after the valve answered the first one.
+    sent = valve_device.frames(cluster=TUYA, command=0xFC)
+    answers = [f for f in valve_device.sent if f.cluster_id == TUYA]
+    assert answers and answers[0].timestamp < sent[1].timestamp
+
+
+async def test_programs_survive_a_restart_while_the_valve_sleeps(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    valve_device: SimDevice,
+    valve: str,
+    pack_setup: MockConfigEntry,
+) -> None:
+    """The stored list serves the calendar and services after a restart with the valve asleep."""
+    await call(
+        hass,
+        "add_scheduled_irrigation",
+        valve,
+        start_time="06:00",
+        duration=10,
+        weekdays=["sat"],
+    )
+    assert await hass.config_entries.async_unload(pack_setup.entry_id)
+    await hass.async_block_till_done()
+    assert f"{DOMAIN}.irrigation_programs" in hass_storage
+    valve_device.set_online(False)
+
+    assert await hass.config_entries.async_setup(pack_setup.entry_id)
+    await hass.async_block_till_done()
+
+    controller = pack_setup.runtime_data.irrigation.controllers[valve_device.ieee]
+    (stored,) = controller.lists.scheduled
+    assert stored.program.start_minute == 360
+    calendar = entity(hass, valve_device, "calendar", "irrigation_programs")
+    start = dt_util.now()
+    events = await hass.services.async_call(
+        "calendar",
+        "get_events",
+        {
+            "entity_id": calendar,
+            "start_date_time": start,
+            "end_date_time": start + timedelta(days=8),
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert len(events[calendar]["events"]) >= 1  # type: ignore[index]
+    with pytest.raises(HomeAssistantError):
+        await call(hass, "refresh_irrigation_programs", valve)
+    assert controller.lists.scheduled == (stored,)
+
+
+async def test_not_a_ts0049_valve(
+    hass: HomeAssistant, pack_setup: MockConfigEntry, zigbee: ZigbeeHarness
+) -> None:
+    """Targeting another entity is refused with a translated error."""
+    plug = create_device("plug")
+    await zigbee.join(plug)
+    (switch,) = zigbee.entity_ids(plug, "switch")
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "refresh_irrigation_programs", {"entity_id": switch}, blocking=True
+        )
+    assert err.value.translation_key == "not_a_ts0049_valve"
+
+
+async def test_fault_report(
+    hass: HomeAssistant, valve_device: SimDevice, zigbee: ZigbeeHarness
+) -> None:
+    """DP4 fault shows as a raw value and a problem binary sensor."""
+    ts0049_valve(valve_device).set_fault(5)
+    fault = entity(hass, valve_device, "sensor", "fault")
+    problem = entity(hass, valve_device, "binary_sensor", "fault_problem")
+    await zigbee.wait_for(lambda: hass.states.get(fault).state == "5", what="fault")
+    assert hass.states.get(problem).state == "on"
+
+
+async def test_calendar_create_update_delete(
+    hass: HomeAssistant,
+    hass_ws_client: Any,
+    valve_device: SimDevice,
+    valve: str,
+) -> None:
+    """Calendar events map to scheduled programs; unrepresentable events are refused."""
+    calendar = entity(hass, valve_device, "calendar", "irrigation_programs")
+    model = ts0049_valve(valve_device)
+    start = dt_util.now().replace(
+        hour=6, minute=0, second=0, microsecond=0
+    ) + timedelta(days=1)
+
+    await hass.services.async_call(
+        "calendar",
+        "create_event",
+        {
+            "entity_id": calendar,
+            "summary": "Water the lawn",
+            "start_date_time": start,
+            "end_date_time": start + timedelta(minutes=20),
+        },
+        blocking=True,
+    )
+    (record,) = model.programs(17).values()
+    assert record[:4] == bytes.fromhex("0168 0014".replace(" ", ""))  # 06:00, 20 min
+    events = await hass.services.async_call(
+        "calendar",
+        "get_events",
+        {
+            "entity_id": calendar,
+            "start_date_time": start - timedelta(hours=1),
+            "end_date_time": start + timedelta(hours=1),
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert len(events[calendar]["events"]) == 1  # type: ignore[index]
+
+    with pytest.raises(HomeAssistantError):
+        await hass.services.async_call(
+            "calendar",
+            "create_event",
+            {
+                "entity_id": calendar,
+                "summary": "Too long",
+                "start_date_time": start,
+                "end_date_time": start + timedelta(hours=25),
+            },
+            blocking=True,
+        )
+    assert len(model.programs(17)) == 1
+
+    # Update the series through the calendar's websocket API: weekly on Mon/Wed, 30 minutes.
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {
+            "type": "calendar/event/update",
+            "entity_id": calendar,
+            "uid": "scheduled-1",
+            "event": {
+                "summary": "Water the lawn",
+                "dtstart": start.isoformat(),
+                "dtend": (start + timedelta(minutes=30)).isoformat(),
+                "rrule": "FREQ=WEEKLY;BYDAY="
+                + (
+                    "MO"
+                    if start.weekday() == 0
+                    else "MO,"
+                    + ("MO", "TU", "WE", "TH", "FR", "SA", "SU")[start.weekday()]
+                ),
+            },
+        }
+    )
+    result = await client.receive_json()
+    assert result["success"], result
+    (record,) = model.programs(17).values()
+    assert record[2:4] == (30).to_bytes(2, "big")
+    assert record[6] >> 4 == 0  # weekly
+
+    # A single occurrence cannot be edited: the valve stores series.
+    await client.send_json_auto_id(
+        {
+            "type": "calendar/event/delete",
+            "entity_id": calendar,
+            "uid": "scheduled-1",
+            "recurrence_id": "20300101T060000Z",
+        }
+    )
+    result = await client.receive_json()
+    assert not result["success"]
+    assert len(model.programs(17)) == 1
+
+    await client.send_json_auto_id(
+        {"type": "calendar/event/delete", "entity_id": calendar, "uid": "scheduled-1"}
+    )
+    result = await client.receive_json()
+    assert result["success"], result
+    assert model.programs(17) == {}
