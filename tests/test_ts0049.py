@@ -15,6 +15,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.zha_device_pack.const import DOMAIN
+from custom_components.zha_device_pack.quirks.tuya_ts0049 import TuyaIrrigationCluster
 from tests.conftest import ZigbeeHarness
 from tests.simulator import SimDevice
 from tests.simulator.models import create_device
@@ -75,6 +76,14 @@ async def valve_device(
     ts0049_valve(device).report_status()
     await zigbee.network.settle()
     await hass.async_block_till_done()
+    controllers = pack_setup.runtime_data.irrigation.controllers
+    await zigbee.wait_for(
+        lambda: (
+            device.ieee in controllers
+            and controllers[device.ieee].lists.updated is not None
+        ),
+        what="programs read on join",
+    )
     return device
 
 
@@ -662,3 +671,27 @@ async def test_calendar_create_update_delete(
     result = await client.receive_json()
     assert result["success"], result
     assert model.programs(17) == {}
+
+
+async def test_valve_timeout_keeps_the_stored_list(
+    hass: HomeAssistant,
+    valve_device: SimDevice,
+    valve: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No answer in time → translated HomeAssistantError; the stored list is unchanged."""
+    monkeypatch.setattr(TuyaIrrigationCluster, "answer_timeout", 0.2)
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    controller = entry.runtime_data.irrigation.controllers[valve_device.ieee]
+    before = controller.lists
+    valve_device.reply_delay = 1.0  # the valve is slow to wake up and answer
+
+    with pytest.raises(HomeAssistantError) as err:
+        await call(
+            hass, "add_scheduled_irrigation", valve, start_time="07:00", duration=5
+        )
+    assert err.value.translation_key == "valve_timeout"
+    assert controller.lists is before
+    assert controller.lists.scheduled == ()
+    await valve_device.network.settle(timeout=3)
+    await hass.async_block_till_done()

@@ -61,8 +61,8 @@ def load_network(path: Path | None) -> SimNetwork:
 
 
 def add_demo_devices(network: SimNetwork) -> None:
-    """Add a plug and a light that join when the host permits joining."""
-    for model in ("plug", "light"):
+    """Add a plug, a light and a TS0049 valve that join when the host permits joining."""
+    for model in ("plug", "light", "ts0049"):
         device = MODELS[model](ieee=network.allocate_ieee())
         network.add_device(device, auto_join=True)
         _LOGGER.info("Demo device %r added", device)

@@ -230,9 +230,10 @@ class ValveController:
             return
         try:
             if name == "cycle_irrigation":
-                self._set_lists(cycle=cluster.cycle_programs)
-            else:
-                self._set_lists(scheduled=cluster.scheduled_programs)
+                if (cycle := cluster.cycle_programs) != self.lists.cycle:
+                    self._set_lists(cycle=cycle)
+            elif (scheduled := cluster.scheduled_programs) != self.lists.scheduled:
+                self._set_lists(scheduled=scheduled)
         except programs.IrrigationProgramError as err:
             _LOGGER.warning(
                 "%s: ignoring an undecodable program list: %s", self.ieee, err

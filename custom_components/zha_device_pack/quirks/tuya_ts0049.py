@@ -162,6 +162,9 @@ class TuyaIrrigationCluster(CustomCluster):
         tuya_dp.OnceUsingTimeReport: ("once_using_time", lambda r: r.seconds),
     }
 
+    # How long to wait for the valve's answer; a class attribute so tests can shorten it.
+    answer_timeout: float = ANSWER_TIMEOUT
+
     _LOCAL_ATTRIBUTE_IDS: Final = frozenset(
         {0xEF04, 0xEF0A, 0xEF0B, 0xEF0C, 0xEF0F, 0xEF10, 0xEF11}
     )
@@ -268,7 +271,7 @@ class TuyaIrrigationCluster(CustomCluster):
     # -- commands -----------------------------------------------------------------
 
     async def _command_and_wait(
-        self, command: ZCLCommandDef, data: bytes, dp: int, wait: float
+        self, command: ZCLCommandDef, data: bytes, dp: int, wait: float | None
     ) -> tuya_dp.DpReport:
         """Send a raw DP command and wait for the device's answer (its DP report).
 
@@ -292,7 +295,9 @@ class TuyaIrrigationCluster(CustomCluster):
                 disable_default_response=True,
                 tsn=tsn,
             )
-            async with asyncio.timeout(wait):
+            async with asyncio.timeout(
+                wait if wait is not None else self.answer_timeout
+            ):
                 return await future
         finally:
             self._pending_tsn.pop(tsn, None)
@@ -303,7 +308,7 @@ class TuyaIrrigationCluster(CustomCluster):
                 waiting.remove(future)
 
     async def set_irrigation_setting(
-        self, command: tuya_dp.IrrigationSettingCommand, wait: float = ANSWER_TIMEOUT
+        self, command: tuya_dp.IrrigationSettingCommand, wait: float | None = None
     ) -> tuya_dp.DpReport:
         """Send 0xFE (DP10 or DP11) and return the device's report of the new value."""
         data = tuya_dp.encode_irrigation_setting(command)
@@ -312,7 +317,7 @@ class TuyaIrrigationCluster(CustomCluster):
         )
 
     async def cycle_program_request(
-        self, request: programs.CycleIrrigationRequest, wait: float = ANSWER_TIMEOUT
+        self, request: programs.CycleIrrigationRequest, wait: float | None = None
     ) -> tuple[programs.StoredProgram[programs.CycleIrrigationProgram], ...]:
         """Send 0xFD (DP16) and return the program list the device answers with."""
         report = await self._command_and_wait(
@@ -328,7 +333,7 @@ class TuyaIrrigationCluster(CustomCluster):
     async def scheduled_program_request(
         self,
         request: programs.ScheduledIrrigationRequest,
-        wait: float = ANSWER_TIMEOUT,
+        wait: float | None = None,
     ) -> tuple[programs.StoredProgram[programs.ScheduledIrrigationProgram], ...]:
         """Send 0xFC (DP17) and return the program list the device answers with."""
         report = await self._command_and_wait(
