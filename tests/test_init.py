@@ -16,13 +16,14 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 from syrupy.assertion import SnapshotAssertion
+from syrupy.filters import props
 
 from custom_components.zha_device_pack.const import DOMAIN
 from custom_components.zha_device_pack.entity import ZhaDeviceLinkedEntity
 from tests.conftest import ZigbeeHarness
 from tests.simulator.models import create_device
 
-TEST_QUIRKS = ("tests.quirk_fixtures.sim_plug",)
+TEST_QUIRKS = ("tests.quirk_fixtures.sim_plug", "tuya_ts0049")
 
 
 @pytest.fixture
@@ -92,9 +93,28 @@ async def test_diagnostics(
     """Diagnostics list our quirks and the devices on them, IEEE addresses redacted."""
     plug = create_device("plug", ieee="00:11:22:33:44:55:66:77")
     await zigbee.join(plug)
+    valve = create_device("ts0049", ieee="00:11:22:33:44:55:66:88")
+    await zigbee.join(valve)
+    await zigbee.network.settle()
+    await hass.async_block_till_done()
+    (valve_entity,) = zigbee.entity_ids(valve, "valve")
+    await hass.services.async_call(
+        DOMAIN,
+        "add_scheduled_irrigation",
+        {
+            "entity_id": valve_entity,
+            "start_time": "06:30",
+            "duration": 20,
+            "weekdays": ["mon", "thu"],
+            "start_date": "2026-11-01",
+        },
+        blocking=True,
+    )
 
     entry_diagnostics = await get_diagnostics_for_config_entry(
         hass, hass_client, pack_setup
     )
-    assert entry_diagnostics == snapshot(name="entry")
+    # "updated" is the time of the valve's last answer.
+    assert entry_diagnostics == snapshot(name="entry", exclude=props("updated"))
     assert "00:11:22:33:44:55:66:77" not in str(entry_diagnostics)
+    assert "00:11:22:33:44:55:66:88" not in str(entry_diagnostics)

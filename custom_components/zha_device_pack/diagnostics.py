@@ -22,7 +22,15 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """Return diagnostics for the config entry."""
     manager = entry.runtime_data.quirk_manager
+    irrigation = entry.runtime_data.irrigation
     return async_redact_data(
-        {"entry": {"options": dict(entry.options)}, **manager.as_diagnostics()},
+        {
+            "entry": {"options": dict(entry.options)},
+            **manager.as_diagnostics(),
+            "ts0049_valves": [
+                {"ieee": str(ieee), **controller.lists.as_response()}
+                for ieee, controller in irrigation.controllers.items()
+            ],
+        },
         TO_REDACT,
     )
