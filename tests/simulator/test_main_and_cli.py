@@ -31,7 +31,7 @@ async def test_dev_server_demo_and_state(tmp_path: Path, socket_enabled: None) -
     assert frontend.port
     listing = await request(server.port, "list")
     models = sorted(d["model"] for d in listing["result"]["devices"])
-    assert models == ["light", "plug"]
+    assert models == ["light", "plug", "ts0049"]
     assert all(d["auto_join"] and not d["joined"] for d in listing["result"]["devices"])
     network.form(channel=20)
     stop.set()
