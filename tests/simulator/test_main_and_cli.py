@@ -40,7 +40,7 @@ async def test_dev_server_demo_and_state(tmp_path: Path, socket_enabled: None) -
     saved = json.loads(state.read_text())
     assert saved["coordinator"]["formed"] is True
     assert saved["coordinator"]["channel"] == 20
-    assert len(saved["devices"]) == 2
+    assert len(saved["devices"]) == 3
 
     # a restart loads the state and does not add the demo devices again
     stop = asyncio.Event()
@@ -50,7 +50,7 @@ async def test_dev_server_demo_and_state(tmp_path: Path, socket_enabled: None) -
     )
     network, _, _ = await started
     assert network.formed
-    assert len(network.devices) == 2
+    assert len(network.devices) == 3
     stop.set()
     await task
 
