@@ -120,11 +120,12 @@ async def test_loaded_device_moves_onto_our_quirk_in_place(
     (swap,) = manager.swaps
     assert swap.method == reresolve.ReresolveMethod.IN_PLACE
 
-    # Entities: the default switch is gone (soft-removed), the quirk's button and sensor exist.
+    # Entities: the default switch is gone, the quirk's button and sensor exist.
     entity_registry = er.async_get(hass)
     buttons = zigbee.entity_ids(plug, "button")
     toggle = next(e for e in buttons if e.endswith("toggle"))
-    assert hass.states.get(old_switch).state == STATE_UNAVAILABLE
+    assert entity_registry.async_get(old_switch) is None
+    assert hass.states.get(old_switch) is None
     assert any(e.endswith("on_time") for e in zigbee.entity_ids(plug, "sensor"))
     assert entity_registry.async_get(toggle).device_id == device_id
     # The attribute cache survived the swap (the plug was switched on before).
@@ -268,6 +269,7 @@ async def test_remove_entry_moves_devices_back(
     await zigbee.wait_for_entities(plug)
 
     assert applied_entry(hass, plug) is None
+    assert not any(e.endswith("toggle") for e in zigbee.entity_ids(plug))
     (switch,) = zigbee.entity_ids(plug, "switch")
     assert hass.states.get(switch).state != STATE_UNAVAILABLE
     assert registry_entries() == []

@@ -695,3 +695,25 @@ async def test_valve_timeout_keeps_the_stored_list(
     assert controller.lists.scheduled == ()
     await valve_device.network.settle(timeout=3)
     await hass.async_block_till_done()
+
+
+async def test_valve_paired_before_the_integration(
+    hass: HomeAssistant, zha_setup: MockConfigEntry, zigbee: ZigbeeHarness
+) -> None:
+    """A valve ZHA knew before us is moved in place: valve and calendar, no leftover switch."""
+    device = create_device("ts0049")
+    await zigbee.join(device)
+    (switch,) = zigbee.entity_ids(device, "switch")
+    entry = MockConfigEntry(domain=DOMAIN, data={})
+    entry.add_to_hass(hass)
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await zigbee.wait_for_entities(device)
+
+    assert zigbee.entity_ids(device, "switch") == []
+    assert hass.states.get(switch) is None
+    assert len(zigbee.entity_ids(device, "valve")) == 1
+    assert entity(hass, device, "calendar", "irrigation_programs")
+    assert device.ieee in entry.runtime_data.irrigation.controllers
+    assert await hass.config_entries.async_unload(entry.entry_id)

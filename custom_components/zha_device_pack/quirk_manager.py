@@ -11,6 +11,7 @@ from typing import Any, Final
 from homeassistant.components.zha.helpers import get_zha_data, get_zha_gateway_proxy
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.storage import Store
 from zha.application.gateway import Gateway
 from zha.quirks import DEVICE_REGISTRY, DeviceRegistry
@@ -148,6 +149,7 @@ class QuirkManager:
             )
             del self.swaps[:-MAX_SWAP_RECORDS]
             self.failures.pop(str(ieee), None)
+            self._remove_replaced_entities(device)
             if method is ReresolveMethod.IN_PLACE:
                 self.entry.async_create_background_task(
                     self.hass,
@@ -161,6 +163,28 @@ class QuirkManager:
             _LOGGER.debug("Could not re-resolve %s: %s", ieee, err)
             self.failures[str(ieee)] = str(err) or type(err).__name__
             self._async_reload_zha_once()
+
+    @callback
+    def _remove_replaced_entities(self, device: Device) -> None:
+        """Drop ZHA's registry entries for entities the new quirk no longer has.
+
+        ZHA soft-removes them (they would stay "unavailable" next to their replacement, e.g.
+        the stock switch next to the TS0049 valve); only entries of this device whose
+        entity no longer exists in ZHA are removed.
+        """
+        try:
+            proxy = get_zha_gateway_proxy(self.hass).get_device_proxy(device.ieee)
+        except ValueError:
+            return
+        if proxy is None:
+            return
+        live = {entity.unique_id for entity in device.platform_entities.values()}
+        registry = er.async_get(self.hass)
+        for entry in er.async_entries_for_device(
+            registry, proxy.device_id, include_disabled_entities=True
+        ):
+            if entry.platform == ZHA_DOMAIN and entry.unique_id not in live:
+                registry.async_remove(entry.entity_id)
 
     async def _async_refresh(self, device: Device) -> None:
         """Read the new quirk's attributes; bind and configure once per device and quirk."""
