@@ -149,6 +149,10 @@ async def test_open_close_and_auto_off(
     assert frame.data == bytes([0x01, frame.tsn, 0x01])
     assert hass.states.get(valve).state == STATE_OPEN
     assert model.is_open
+    work_state = entity(hass, valve_device, "sensor", "work_state")
+    await zigbee.wait_for(
+        lambda: hass.states.get(work_state).state == "Manual", what="DP12"
+    )
 
     await model.elapse(600)
     await zigbee.wait_for(
@@ -312,6 +316,14 @@ async def test_cycle_program_lifecycle(
     assert tuya_frames(valve_device, 0xFD) == [bytes.fromhex("0001")]
     assert tuya_frames(valve_device, 0xFC) == [bytes.fromhex("0001")]
     assert refreshed["cycle_programs"] == updated["cycle_programs"]
+
+    valve_device.clear_frames()
+    deleted = await call(
+        hass, "delete_irrigation_program", valve, program_type="cycle", program_id=1
+    )
+    assert tuya_frames(valve_device, 0xFD) == [bytes.fromhex("000401")]
+    assert deleted["cycle_programs"] == []
+    assert model.programs(16) == {}
 
 
 @pytest.mark.parametrize(
