@@ -9,7 +9,7 @@ valve answers every edit with its updated list), and serializes edits to one val
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 import logging
@@ -28,8 +28,11 @@ from zha.application.const import (
 )
 from zha.exceptions import ZHAException
 from zha.zigbee.device import Device
+from zigpy import types as t
 from zigpy.exceptions import ZigbeeException
 from zigpy.types import EUI64
+from zigpy.zcl.clusters.general import OnOff
+from zigpy.zcl.foundation import Status
 
 from ..const import DOMAIN
 from ..protocol import irrigation_program as programs, tuya_dp
@@ -252,61 +255,64 @@ class ValveController:
         for listener in list(self._listeners):
             listener()
 
-    async def async_refresh(self) -> ProgramLists:
-        """Query both program lists from the valve."""
+    async def _async_exchange[T](
+        self, exchange: Callable[[TuyaIrrigationCluster], Awaitable[T]]
+    ) -> T:
+        """Run one exchange with the valve, one at a time per valve, with translated errors."""
         async with self.lock:
             cluster = self.cluster()
             try:
-                cycle = await cluster.cycle_program_request(programs.QueryPrograms())
-                scheduled = await cluster.scheduled_program_request(
-                    programs.QueryPrograms()
-                )
+                return await exchange(cluster)
             except (ZHAException, ZigbeeException, TimeoutError) as err:
                 raise device_error(err) from err
-            self._set_lists(cycle=cycle, scheduled=scheduled)
-            return self.lists
+
+    async def async_refresh(self) -> ProgramLists:
+        """Query both program lists from the valve."""
+
+        async def query(
+            cluster: TuyaIrrigationCluster,
+        ) -> tuple[CycleList, ScheduledList]:
+            cycle = await cluster.cycle_program_request(programs.QueryPrograms())
+            return cycle, await cluster.scheduled_program_request(
+                programs.QueryPrograms()
+            )
+
+        cycle, scheduled = await self._async_exchange(query)
+        self._set_lists(cycle=cycle, scheduled=scheduled)
+        return self.lists
 
     async def async_scheduled_request(
         self, request: programs.ScheduledIrrigationRequest
     ) -> ProgramLists:
         """Send one DP17 edit; the stored list changes only with the valve's answer."""
-        async with self.lock:
-            cluster = self.cluster()
-            try:
-                scheduled = await cluster.scheduled_program_request(request)
-            except (ZHAException, ZigbeeException, TimeoutError) as err:
-                raise device_error(err) from err
-            self._set_lists(scheduled=scheduled)
-            return self.lists
+        scheduled = await self._async_exchange(
+            lambda cluster: cluster.scheduled_program_request(request)
+        )
+        self._set_lists(scheduled=scheduled)
+        return self.lists
 
     async def async_cycle_request(
         self, request: programs.CycleIrrigationRequest
     ) -> ProgramLists:
         """Send one DP16 edit; the stored list changes only with the valve's answer."""
-        async with self.lock:
-            cluster = self.cluster()
-            try:
-                cycle = await cluster.cycle_program_request(request)
-            except (ZHAException, ZigbeeException, TimeoutError) as err:
-                raise device_error(err) from err
-            self._set_lists(cycle=cycle)
-            return self.lists
+        cycle = await self._async_exchange(
+            lambda cluster: cluster.cycle_program_request(request)
+        )
+        self._set_lists(cycle=cycle)
+        return self.lists
 
     async def async_start_irrigation(self, seconds: int) -> None:
         """Set the irrigation time, then open; the valve closes itself when it elapses."""
-        async with self.lock:
-            cluster = self.cluster()
+
+        async def start(cluster: TuyaIrrigationCluster) -> None:
+            await cluster.set_irrigation_setting(tuya_dp.IrrigationTimeCommand(seconds))
             on_off = cluster.endpoint.on_off
-            try:
-                await cluster.set_irrigation_setting(
-                    tuya_dp.IrrigationTimeCommand(seconds)
-                )
-                result = await on_off.on()
-            except (ZHAException, ZigbeeException, TimeoutError) as err:
-                raise device_error(err) from err
-            if result[1] != 0:
-                raise device_error(ZHAException(f"on: {result[1]}"))
-            on_off.update_attribute(0x0000, True)
+            result = await on_off.on()
+            if result[1] != Status.SUCCESS:
+                raise ZHAException(f"OnOff 'on' refused: {result[1]}")
+            on_off.update_attribute(OnOff.AttributeDefs.on_off.id, t.Bool.true)
+
+        await self._async_exchange(start)
 
 
 @dataclass
