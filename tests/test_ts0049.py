@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+from homeassistant.components.zha.helpers import get_zha_gateway_proxy
 from homeassistant.const import STATE_CLOSED, STATE_OPEN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -729,3 +730,38 @@ async def test_valve_paired_before_the_integration(
     assert entity(hass, device, "calendar", "irrigation_programs")
     assert device.ieee in entry.runtime_data.irrigation.controllers
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_removed_valve_is_forgotten_and_can_rejoin(
+    hass: HomeAssistant,
+    valve_device: SimDevice,
+    valve: str,
+    pack_setup: MockConfigEntry,
+    zigbee: ZigbeeHarness,
+) -> None:
+    """Removing the valve in ZHA drops its calendar and stored programs; re-pairing works."""
+    await call(hass, "add_scheduled_irrigation", valve, start_time="06:00", duration=5)
+    calendar = entity(hass, valve_device, "calendar", "irrigation_programs")
+    manager = pack_setup.runtime_data.irrigation
+
+    await hass.services.async_call(
+        "zha", "remove", {"ieee": str(valve_device.ieee)}, blocking=True
+    )
+
+    assert valve_device.ieee not in manager.controllers
+    assert str(valve_device.ieee) not in manager._storage_data()
+    await hass.async_block_till_done()
+    assert er.async_get(hass).async_get(calendar) is None
+
+    # Paired again: a new controller and calendar; the programs are read from the valve.
+    app = get_zha_gateway_proxy(hass).gateway.application_controller
+    await zigbee.wait_for(
+        lambda: valve_device.ieee not in app.devices, what="zigpy removal"
+    )
+    await zigbee.join(valve_device)
+    await zigbee.wait_for(
+        lambda: valve_device.ieee in manager.controllers, what="re-paired"
+    )
+    await zigbee.wait_for(lambda: not manager._refreshes, what="programs read")
+    assert entity(hass, valve_device, "calendar", "irrigation_programs")
+    assert len(manager.controllers[valve_device.ieee].lists.scheduled) == 1

@@ -9,6 +9,7 @@ from homeassistant.components.calendar import CalendarEntity, CalendarEvent
 from homeassistant.components.calendar.const import CalendarEntityFeature
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
@@ -76,6 +77,12 @@ class IrrigationCalendar(ZhaDeviceLinkedEntity, CalendarEntity):
         """Follow program list changes."""
         await super().async_added_to_hass()
         self.async_on_remove(self._controller.add_listener(self.async_write_ha_state))
+        self.async_on_remove(self._controller.add_removed_listener(self._valve_removed))
+
+    @callback
+    def _valve_removed(self) -> None:
+        """Remove this calendar with its valve."""
+        er.async_get(self.hass).async_remove(self.entity_id)
 
     def _events(self, start: datetime, end: datetime) -> list[CalendarEvent]:
         lists = self._controller.lists

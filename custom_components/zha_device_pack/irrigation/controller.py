@@ -24,6 +24,7 @@ from homeassistant.util import dt as dt_util
 from zha.application.const import (
     ZHA_GW_MSG,
     ZHA_GW_MSG_DEVICE_FULL_INIT,
+    ZHA_GW_MSG_DEVICE_INFO,
     ZHA_GW_MSG_DEVICE_REMOVED,
 )
 from zha.exceptions import ZHAException
@@ -173,6 +174,7 @@ class ValveController:
         self.lists = lists
         self.lock = asyncio.Lock()
         self._listeners: list[Callable[[], None]] = []
+        self._removed_listeners: list[Callable[[], None]] = []
         self._unsub_cluster: Callable[[], None] | None = None
         self._cluster: TuyaIrrigationCluster | None = None
 
@@ -186,6 +188,19 @@ class ValveController:
         """Call ``listener`` when the program lists change."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
+
+    @callback
+    def add_removed_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call ``listener`` when the valve is removed from ZHA."""
+        self._removed_listeners.append(listener)
+        return lambda: self._removed_listeners.remove(listener)
+
+    @callback
+    def async_removed(self) -> None:
+        """Tell the entities of this valve that it is gone."""
+        self.detach()
+        for listener in list(self._removed_listeners):
+            listener()
 
     def cluster(self) -> TuyaIrrigationCluster:
         """Return the valve's current cluster (ZHA may rebuild the device object)."""
@@ -375,11 +390,25 @@ class IrrigationManager:
 
     @callback
     def _handle_zha_message(self, message: dict[str, Any]) -> None:
-        if message.get("type") in (
-            ZHA_GW_MSG_DEVICE_FULL_INIT,
-            ZHA_GW_MSG_DEVICE_REMOVED,
-        ):
-            self.async_scan(joined=message.get("type") == ZHA_GW_MSG_DEVICE_FULL_INIT)
+        kind = message.get("type")
+        if kind == ZHA_GW_MSG_DEVICE_FULL_INIT:
+            self.async_scan(joined=True)
+        elif kind == ZHA_GW_MSG_DEVICE_REMOVED:
+            info = message.get(ZHA_GW_MSG_DEVICE_INFO) or {}
+            if (ieee := info.get("ieee")) is not None:
+                self._forget(EUI64.convert(str(ieee)))
+
+    @callback
+    def _forget(self, ieee: EUI64) -> None:
+        """Drop a valve removed from ZHA: its controller and its stored programs.
+
+        Its calendar removes itself (HA only removes ZHA's own entities with the device); a
+        re-paired valve starts afresh, its programs read again on join.
+        """
+        if (controller := self.controllers.pop(ieee, None)) is not None:
+            controller.async_removed()
+        if self._stored.pop(str(ieee), None) is not None or controller is not None:
+            self.async_schedule_save()
 
     @callback
     def async_scan(self, *, joined: bool = False) -> None:
