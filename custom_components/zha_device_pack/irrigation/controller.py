@@ -213,6 +213,8 @@ class ValveController:
             raise HomeAssistantError(
                 translation_domain=DOMAIN, translation_key="valve_not_available"
             )
+        # After a ZHA reload the valve is a new object: follow its reports from now on.
+        self.attach(cluster)
         return cluster
 
     @callback
