@@ -36,3 +36,13 @@ def test_lossy_round_trip_fails_the_run() -> None:
 def test_clean_run_passes(capsys: pytest.CaptureFixture[str]) -> None:
     assert fuzz.main(["--count", "100", "--seed", "3"]) == 0
     assert "tuya_dp.decode_dp_report" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "target", [pytest.param(target, id=target.name) for target in fuzz.TARGETS]
+)
+def test_small_fuzz(target: fuzz.DecoderTarget) -> None:
+    # A few thousand inputs per decoder keep this quick; scripts/fuzz runs the long version.
+    result = fuzz.fuzz_decoder(target, 3000, seed=4)
+    assert not result.failed, result.first_failure
+    assert result.accepted and result.rejected

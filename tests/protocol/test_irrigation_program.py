@@ -31,7 +31,6 @@ from custom_components.zha_device_pack.protocol.irrigation_program import (
     encode_scheduled_request,
 )
 
-from . import fuzz
 from .strategies import cycle_programs, requests, scheduled_programs, stored_lists
 
 # Seed 004 "DP16 Cycle irrigation" record: on/off + channel, days, start, end, on, off, flow.
@@ -477,18 +476,3 @@ def test_scheduled_answer_round_trip(
 def test_garbage_in(decode: Callable[[bytes], object], data: bytes) -> None:
     with contextlib.suppress(IrrigationProgramError):
         decode(data)
-
-
-@pytest.mark.parametrize(
-    "target",
-    [
-        pytest.param(target, id=target.name)
-        for target in fuzz.TARGETS
-        if target.name.startswith("irrigation_program.")
-    ],
-)
-def test_small_fuzz(target: fuzz.DecoderTarget) -> None:
-    # A few thousand inputs per decoder keep this quick; scripts/fuzz runs the long version.
-    result = fuzz.fuzz_decoder(target, 3000, seed=16)
-    assert not result.failed, result.first_failure
-    assert result.accepted and result.rejected

@@ -37,7 +37,6 @@ from custom_components.zha_device_pack.protocol.tuya_dp import (
     encode_irrigation_setting,
 )
 
-from . import fuzz
 from .strategies import dp_reports, irrigation_settings
 
 CAPTURED_PROGRAM = ScheduledIrrigationProgram(
@@ -285,18 +284,3 @@ def test_report_garbage_in(value: bytes) -> None:
 def test_irrigation_setting_garbage_in(payload: bytes) -> None:
     with contextlib.suppress(TuyaDpError):
         decode_irrigation_setting(payload)
-
-
-@pytest.mark.parametrize(
-    "target",
-    [
-        pytest.param(target, id=target.name)
-        for target in fuzz.TARGETS
-        if target.name.startswith("tuya_dp.")
-    ],
-)
-def test_small_fuzz(target: fuzz.DecoderTarget) -> None:
-    # A few thousand inputs per decoder keep this quick; scripts/fuzz runs the long version.
-    result = fuzz.fuzz_decoder(target, 3000, seed=4)
-    assert not result.failed, result.first_failure
-    assert result.accepted and result.rejected
