@@ -24,6 +24,7 @@ from zha.quirks import (
 )
 from zha.zigbee.device import Device, DeviceStatus
 import zhaquirks
+from zigpy import types as t
 
 from custom_components.zha_device_pack.quirk_registry import PackQuirks
 from custom_components.zha_device_pack.quirks import load_quirk_builders
@@ -152,3 +153,38 @@ async def test_loaded_device_reresolved_at_gateway_level(
         assert not quirk_would_change(DEVICE_REGISTRY, new_device.device)
     finally:
         pack.unregister()
+
+
+@pytest.mark.parametrize(
+    ("manufacturer", "in_clusters", "matches"),
+    [
+        ("_TZ3000_kz1anoi8", [0x0000, 0x0001, 0x0006, 0xE001], True),
+        ("_TZ3000_gjpgagal", [0x0000, 0x0001, 0x0006, 0xE001], True),
+        # Family A name but no private cluster: not ours.
+        ("_TZ3000_kz1anoi8", [0x0000, 0x0001, 0x0006], False),
+        # The "Rain Seer" family speaks 0xEF00 and stays with zha-quirks.
+        ("_TZ3210_0jxeoadc", [0x0000, 0xEF00], False),
+    ],
+)
+def test_ts0049_quirk_matches_family_a_only(
+    manufacturer: str, in_clusters: list[int], matches: bool
+) -> None:
+    """The TS0049 quirk matches TS0049s with the 0xE001 in-cluster only."""
+    from unittest.mock import MagicMock
+
+    import zigpy.device
+
+    registry = DeviceRegistry()
+    pack = PackQuirks(registry)
+    (entry,) = pack.register(load_quirk_builders(("tuya_ts0049",)))
+    device = zigpy.device.Device(
+        MagicMock(), t.EUI64.convert("00:11:22:33:44:55:66:77"), 1
+    )
+    device.manufacturer = manufacturer
+    device.model = "TS0049"
+    endpoint = device.add_endpoint(1)
+    endpoint.profile_id = 0x0104
+    for cluster_id in in_clusters:
+        endpoint.add_input_cluster(cluster_id)
+
+    assert (registry.match_entry(device) is entry) is matches
