@@ -52,13 +52,6 @@ class PackQuirks:
             self._remove_identical(entry)
         self.entries.clear()
 
-    def ensure_registered(self) -> bool:
-        """Re-insert entries something else removed; return True when any was missing."""
-        missing = [entry for entry in self.entries if not self._present(entry)]
-        for entry in missing:
-            self.registry.register(entry)
-        return bool(missing)
-
     def owns(self, entry: QuirkRegistryEntry | None) -> bool:
         """Return True when ``entry`` is one of ours."""
         return entry is not None and any(entry is ours for ours in self.entries)
