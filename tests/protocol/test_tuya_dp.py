@@ -2,7 +2,6 @@
 
 from collections.abc import Callable
 import contextlib
-from datetime import date
 
 from hypothesis import given, strategies as st
 import pytest
@@ -11,8 +10,6 @@ from zigpy import types as t
 from custom_components.zha_device_pack.protocol.irrigation_program import (
     CycleIrrigationProgram,
     IrrigationProgramError,
-    Recurrence,
-    ScheduledIrrigationProgram,
     StoredProgram,
     Weekday,
 )
@@ -38,17 +35,7 @@ from custom_components.zha_device_pack.protocol.tuya_dp import (
 )
 
 from .strategies import dp_reports, irrigation_settings
-
-CAPTURED_PROGRAM = ScheduledIrrigationProgram(
-    enabled=True,
-    start_minute=480,
-    duration_minutes=15,
-    days=Weekday.EVERY_DAY,
-    water_flow_percent=100,
-    recurrence=Recurrence.WEEKLY,
-    start_date=date(2022, 8, 1),
-    interval_days=1,
-)
+from .test_irrigation_program import SCHEDULED  # the real-valve capture
 
 REPORT_VECTORS: list[tuple[str, DpReport]] = [
     # Seed 004 "DP4 Fault report": 1 byte DP, 1 byte fault value 0-31.
@@ -94,7 +81,7 @@ REPORT_VECTORS: list[tuple[str, DpReport]] = [
     # Seed 004 "DP17 Scheduled irrigation", holding the real-valve capture's program as id 1.
     (
         "11 00 01 01e0 000f 7f 64 01 07e6 08 01 01",
-        ScheduledIrrigationReport((StoredProgram(1, CAPTURED_PROGRAM),)),
+        ScheduledIrrigationReport((StoredProgram(1, SCHEDULED),)),
     ),
 ]
 
@@ -227,7 +214,7 @@ def test_invalid_values_cannot_be_built(build: Callable[[], object]) -> None:
         (
             ScheduledIrrigationReport(()),
             "programs",
-            (StoredProgram(1, CAPTURED_PROGRAM),) * 2,
+            (StoredProgram(1, SCHEDULED),) * 2,
         ),
     ],
 )
