@@ -7,6 +7,7 @@ error, before anything is sent; the stored lists only change with the valve's an
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import date, time
 from typing import Any, Final
@@ -25,7 +26,12 @@ from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .const import DOMAIN
-from .irrigation.controller import WEEKDAY_KEYS, ValveController, keys_to_weekdays
+from .irrigation.controller import (
+    WEEKDAY_KEYS,
+    ProgramLists,
+    ValveController,
+    keys_to_weekdays,
+)
 from .protocol import irrigation_program as programs, tuya_dp
 
 SERVICE_START_IRRIGATION: Final = "start_irrigation"
@@ -256,9 +262,7 @@ def _validated[
     return program
 
 
-def _existing[P](
-    stored: tuple[programs.StoredProgram[Any], ...], program_id: int
-) -> Any:
+def _existing(stored: tuple[programs.StoredProgram[Any], ...], program_id: int) -> Any:
     for item in stored:
         if item.program_id == program_id:
             return item.program
@@ -274,13 +278,15 @@ async def _handle(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
         entity_id: _plan(call.service, data, c) for entity_id, c in controllers.items()
     }
     for entity_id, controller in controllers.items():
-        plan = plans[entity_id]
-        lists = await plan(controller)
+        lists = await plans[entity_id](controller)
         responses[entity_id] = (lists or controller.lists).as_response()
     return responses if call.return_response else None
 
 
-def _plan(service: str, data: dict[str, Any], controller: ValveController) -> Any:
+type Plan = Callable[[ValveController], Awaitable[ProgramLists | None]]
+
+
+def _plan(service: str, data: dict[str, Any], controller: ValveController) -> Plan:
     """Validate ``data`` for one valve and return the coroutine function that applies it."""
     lists = controller.lists
     if service == SERVICE_START_IRRIGATION:
