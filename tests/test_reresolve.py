@@ -15,7 +15,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from zha.quirks import DEVICE_REGISTRY, QUIRK_REGISTRY_ENTRY_ATTR, ModelInfo
 
-from custom_components.zha_device_pack import reresolve
+from custom_components.zha_device_pack import reresolve, zha_bridge
 from custom_components.zha_device_pack.const import DOMAIN, ISSUE_QUIRKS_DISABLED
 from custom_components.zha_device_pack.quirk_manager import DATA_ZHA_RELOAD_DONE
 from tests.conftest import ZigbeeHarness
@@ -282,7 +282,7 @@ async def test_fallback_reinterview_when_private_api_missing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Without zigpy/zha's private functions, ZHA's public re-interview moves the device."""
-    monkeypatch.setattr(reresolve, "in_place_supported", lambda gateway: False)
+    monkeypatch.setattr(zha_bridge, "in_place_supported", lambda gateway: False)
     plug = create_device("plug")
     await zigbee.join(plug)
 
@@ -304,7 +304,7 @@ async def test_last_resort_reload_runs_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """If the device cannot be moved at all, ZHA is reloaded once per HA start, never again."""
-    monkeypatch.setattr(reresolve, "in_place_supported", lambda gateway: False)
+    monkeypatch.setattr(zha_bridge, "in_place_supported", lambda gateway: False)
     plug = create_device("plug")
     await zigbee.join(plug)
     plug.set_online(False)

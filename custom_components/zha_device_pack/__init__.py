@@ -2,38 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from homeassistant.components.zha.helpers import get_zha_data, get_zha_gateway_proxy
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
+from . import zha_bridge
 from .const import DOMAIN, ISSUE_QUIRKS_DISABLED
-from .irrigation.controller import IrrigationManager
+from .families import FAMILIES, PackRuntimeData, ZhaDevicePackConfigEntry, platforms
 from .quirk_manager import QuirkManager
 from .services import async_setup_services
+from .zha_devices import ZhaDeviceTracker
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
-PLATFORMS: list[Platform] = [Platform.CALENDAR]
+PLATFORMS = platforms(FAMILIES)
 
-
-@dataclass
-class PackRuntimeData:
-    """Runtime objects of the config entry."""
-
-    quirk_manager: QuirkManager
-    irrigation: IrrigationManager
-
-
-type ZhaDevicePackConfigEntry = ConfigEntry[PackRuntimeData]
+__all__ = ["ZhaDevicePackConfigEntry"]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Set up the integration: its service actions."""
+    """Set up the integration: the families' service actions."""
     async_setup_services(hass)
     return True
 
@@ -41,15 +30,13 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(
     hass: HomeAssistant, entry: ZhaDevicePackConfigEntry
 ) -> bool:
-    """Register our quirks with ZHA and move loaded devices onto them."""
-    try:
-        get_zha_gateway_proxy(hass)
-    except ValueError as err:
+    """Register our quirks with ZHA, move loaded devices onto them, start the families."""
+    if zha_bridge.gateway(hass) is None:
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN, translation_key="zha_not_ready"
-        ) from err
+        )
 
-    if get_zha_data(hass).yaml_config.get("enable_quirks", True):
+    if zha_bridge.quirks_enabled(hass):
         ir.async_delete_issue(hass, DOMAIN, ISSUE_QUIRKS_DISABLED)
     else:
         ir.async_create_issue(
@@ -63,11 +50,26 @@ async def async_setup_entry(
 
     manager = QuirkManager(hass, entry)
     await manager.async_start()
-    irrigation = IrrigationManager(hass)
-    await irrigation.async_start()
-    entry.runtime_data = PackRuntimeData(quirk_manager=manager, irrigation=irrigation)
+    families = {family.name: family(hass, entry) for family in FAMILIES}
+    for family in families.values():
+        await family.async_start()
+    tracker = ZhaDeviceTracker(hass, families.values())
+    entry.runtime_data = PackRuntimeData(
+        quirk_manager=manager, tracker=tracker, families=families
+    )
+    tracker.async_start()
+    entry.async_on_unload(tracker.async_stop)
+    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+async def _async_entry_updated(
+    hass: HomeAssistant, entry: ZhaDevicePackConfigEntry
+) -> None:
+    """Apply changed options and subentries without a restart."""
+    for family in entry.runtime_data.families.values():
+        family.async_entry_updated()
 
 
 async def async_unload_entry(
@@ -76,7 +78,9 @@ async def async_unload_entry(
     """Remove exactly our quirk entries; devices keep their quirk until ZHA resolves again."""
     if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
         return False
-    await entry.runtime_data.irrigation.async_stop()
+    entry.runtime_data.tracker.async_stop()
+    for family in entry.runtime_data.families.values():
+        await family.async_stop()
     await entry.runtime_data.quirk_manager.async_stop(restore_devices=False)
     return True
 

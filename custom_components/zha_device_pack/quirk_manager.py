@@ -8,8 +8,7 @@ import logging
 import time
 from typing import Any, Final
 
-from homeassistant.components.zha.helpers import get_zha_data, get_zha_gateway_proxy
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.storage import Store
@@ -18,6 +17,7 @@ from zha.quirks import DEVICE_REGISTRY, DeviceRegistry
 from zha.zigbee.device import Device
 from zigpy.types import EUI64
 
+from . import zha_bridge
 from .const import DOMAIN, ZHA_DOMAIN
 from .quirk_registry import PackQuirks
 from .quirks import load_quirk_builders
@@ -89,7 +89,7 @@ class QuirkManager:
     async def async_start(self) -> None:
         """Register our quirks and move every loaded device whose quirk changes."""
         self._configured = await self._store.async_load() or {}
-        if not get_zha_data(self.hass).yaml_config.get("enable_quirks", True):
+        if not zha_bridge.quirks_enabled(self.hass):
             # The user turned quirks off in ZHA; respect it (the caller raises a repair issue).
             return
         builders = await self.hass.async_add_executor_job(load_quirk_builders)
@@ -105,10 +105,7 @@ class QuirkManager:
     @property
     def gateway(self) -> Gateway | None:
         """Return ZHA's gateway while ZHA is loaded."""
-        try:
-            return get_zha_gateway_proxy(self.hass).gateway
-        except ValueError:
-            return None
+        return zha_bridge.gateway(self.hass)
 
     def devices_on_our_quirks(self) -> list[Device]:
         """Return the ZHA devices currently resolved with one of our quirks."""
@@ -172,16 +169,12 @@ class QuirkManager:
         the stock switch next to the TS0049 valve); only entries of this device whose
         entity no longer exists in ZHA are removed.
         """
-        try:
-            proxy = get_zha_gateway_proxy(self.hass).get_device_proxy(device.ieee)
-        except ValueError:
-            return
-        if proxy is None:
+        if (device_id := zha_bridge.zha_device_id(self.hass, device.ieee)) is None:
             return
         live = {entity.unique_id for entity in device.platform_entities.values()}
         registry = er.async_get(self.hass)
         for entry in er.async_entries_for_device(
-            registry, proxy.device_id, include_disabled_entities=True
+            registry, device_id, include_disabled_entities=True
         ):
             if entry.platform == ZHA_DOMAIN and entry.unique_id not in live:
                 registry.async_remove(entry.entity_id)
@@ -210,15 +203,14 @@ class QuirkManager:
         """Last resort: reload ZHA so it resolves devices with our entries, once per start."""
         if self.hass.data.get(DATA_ZHA_RELOAD_DONE):
             return
-        zha_entries = self.hass.config_entries.async_entries(ZHA_DOMAIN)
-        if not zha_entries or zha_entries[0].state is not ConfigEntryState.LOADED:
+        if (zha_entry := zha_bridge.loaded_zha_entry(self.hass)) is None:
             return
         self.hass.data[DATA_ZHA_RELOAD_DONE] = True
         _LOGGER.warning(
             "Reloading ZHA once so that devices use the ZHA Device Pack quirks;"
             " moving them in place was not possible with this ZHA version"
         )
-        self.hass.config_entries.async_schedule_reload(zha_entries[0].entry_id)
+        self.hass.config_entries.async_schedule_reload(zha_entry.entry_id)
 
     def quirk_label(self, device: Device) -> str | None:
         """Return the label of our quirk applied to ``device``."""
@@ -227,6 +219,7 @@ class QuirkManager:
 
     def as_diagnostics(self) -> dict[str, Any]:
         """Return what we registered and what we moved."""
+        gateway = self.gateway
         return {
             "quirk_entries": [
                 {
@@ -262,4 +255,7 @@ class QuirkManager:
                 {"ieee": ieee, "error": error} for ieee, error in self.failures.items()
             ],
             "zha_reload_done": bool(self.hass.data.get(DATA_ZHA_RELOAD_DONE)),
+            "missing_private_apis": (
+                None if gateway is None else zha_bridge.missing_private_apis(gateway)
+            ),
         }

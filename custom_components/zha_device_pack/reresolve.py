@@ -24,23 +24,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 import enum
-import inspect
 import logging
 import time
 from typing import Any
 
-from zha.application.const import ZHA_GW_MSG_DEVICE_FULL_INIT
-from zha.application.gateway import (
-    DeviceFullInitEvent,
-    DevicePairingStatus,
-    ExtendedDeviceInfoWithPairingStatus,
-    Gateway,
-)
+from zha.application.gateway import Gateway
 from zha.quirks import QUIRK_REGISTRY_ENTRY_ATTR, DeviceRegistry, QuirkRegistryEntry
 from zha.zigbee.device import Device
 import zigpy.device
 from zigpy.endpoint import Status as EndpointStatus
 from zigpy.types import EUI64
+
+from . import zha_bridge
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -54,19 +49,6 @@ class ReresolveMethod(enum.StrEnum):
 
 class ReresolveError(Exception):
     """The device could not be moved onto its new quirk."""
-
-
-def in_place_supported(gateway: Gateway) -> bool:
-    """Return True when the private zigpy/zha functions of the in-place swap are present."""
-    app = gateway.application_controller
-    return (
-        callable(getattr(app, "_finalize_device", None))
-        and hasattr(app, "_dblistener")
-        and isinstance(gateway.devices, dict)
-        and callable(getattr(Device, "new", None))
-        and "emit_entity_events" in inspect.signature(Device.async_teardown).parameters
-        and callable(getattr(gateway, "emit", None))
-    )
 
 
 def rebuild_raw_device(device: zigpy.device.Device) -> zigpy.device.Device:
@@ -94,13 +76,15 @@ def rebuild_raw_device(device: zigpy.device.Device) -> zigpy.device.Device:
         for cluster_id in ep_signature["input_clusters"]:
             cluster = endpoint.add_input_cluster(cluster_id)
             if old_endpoint is not None and cluster_id in old_endpoint.in_clusters:
-                old = old_endpoint.in_clusters[cluster_id]
-                cluster._attr_cache_internal = old._attr_cache.clone(cluster)  # noqa: SLF001
+                zha_bridge.copy_attribute_cache(
+                    old_endpoint.in_clusters[cluster_id], cluster
+                )
         for cluster_id in ep_signature["output_clusters"]:
             cluster = endpoint.add_output_cluster(cluster_id)
             if old_endpoint is not None and cluster_id in old_endpoint.out_clusters:
-                old = old_endpoint.out_clusters[cluster_id]
-                cluster._attr_cache_internal = old._attr_cache.clone(cluster)  # noqa: SLF001
+                zha_bridge.copy_attribute_cache(
+                    old_endpoint.out_clusters[cluster_id], cluster
+                )
     return raw
 
 
@@ -145,10 +129,7 @@ async def async_reresolve_in_place(gateway: Gateway, ieee: EUI64) -> Device:
             memberships[endpoint.endpoint_id] = set(endpoint.member_of)
             for group in list(endpoint.member_of.values()):
                 group.remove_member(endpoint, suppress_event=True)
-    if app._dblistener is not None:  # noqa: SLF001
-        old.remove_listener(app._dblistener)  # noqa: SLF001
-    old.on_remove()
-    new = app._finalize_device(raw)  # noqa: SLF001
+    new = zha_bridge.finalize_device(app, old, raw)
     for endpoint_id, group_ids in memberships.items():
         if endpoint_id in new.endpoints:
             for group_id in group_ids:
@@ -157,23 +138,15 @@ async def async_reresolve_in_place(gateway: Gateway, ieee: EUI64) -> Device:
 
     # ZHA part: the same steps as Gateway._async_device_reinterviewed, minus the radio.
     available, on_network = old_zha.available, old_zha.on_network
-    await old_zha.async_teardown(emit_entity_events=True)
+    await zha_bridge.teardown_zha_device(old_zha)
     new_zha = Device.new(new, gateway)
-    gateway.devices[ieee] = new_zha  # the property returns ZHA's own dict
+    zha_bridge.install_zha_device(gateway, new_zha)
     new_zha.available = available
     new_zha.on_network = on_network
     await new_zha.async_initialize(from_cache=True)
     for group in gateway.groups.values():
         group.update_entity_subscriptions()
-    gateway.emit(
-        ZHA_GW_MSG_DEVICE_FULL_INIT,
-        DeviceFullInitEvent(
-            device_info=ExtendedDeviceInfoWithPairingStatus(
-                pairing_status=DevicePairingStatus.CONFIGURED,
-                **new_zha.extended_device_info.__dict__,
-            ),
-        ),
-    )
+    zha_bridge.announce_device_initialized(gateway, new_zha)
     return new_zha
 
 
@@ -195,7 +168,7 @@ async def async_reresolve(
     Raises ``ReresolveError`` when neither the in-place swap nor a re-interview succeeded.
     """
     start = time.monotonic()
-    if in_place_supported(gateway):
+    if zha_bridge.in_place_supported(gateway):
         new_device = await async_reresolve_in_place(gateway, ieee)
         method = ReresolveMethod.IN_PLACE
     else:
@@ -208,11 +181,7 @@ async def async_reresolve(
             raise ReresolveError(f"re-interview of {ieee} did not complete")
         # ZHA rebuilds the zha Device in a task started by zigpy's device_reinterviewed event;
         # wait for it when this zha version still keeps its tasks where we can see them.
-        tasks: dict[EUI64, asyncio.Task[None]] = getattr(
-            gateway, "_device_init_tasks", {}
-        )
-        while (task := tasks.get(ieee)) is not None:
-            await asyncio.shield(task)
+        await zha_bridge.wait_for_device_init(gateway, ieee)
         new_device = gateway.devices[ieee]
         method = ReresolveMethod.REINTERVIEW
     _LOGGER.debug(

@@ -3,7 +3,10 @@
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from itertools import pairwise
+import json
+from pathlib import Path
 from string import Formatter
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from hypothesis import assume, given, settings, strategies as st
@@ -11,10 +14,8 @@ import pytest
 
 from custom_components.zha_device_pack.irrigation.schedule import (
     MAX_RUNS_PER_PROGRAM,
-    UNREPRESENTABLE_REASONS,
     IrrigationRun,
     ProgramKind,
-    UnrepresentableEventError,
     program_rrule,
     program_runs,
     runs_to_events,
@@ -27,8 +28,21 @@ from custom_components.zha_device_pack.protocol.irrigation_program import (
     StoredProgram,
     Weekday,
 )
+from custom_components.zha_device_pack.schedules.rrule import UnrepresentableEventError
 
 BERLIN = ZoneInfo("Europe/Berlin")
+_TRANSLATIONS: dict[str, Any] = json.loads(
+    (
+        Path(__file__).parents[2]
+        / "custom_components/zha_device_pack/translations/en.json"
+    ).read_text(encoding="utf-8")
+)
+# English texts of the calendar refusal reasons, by reason (translations/en.json is their home).
+REASON_MESSAGES: dict[str, str] = {
+    key.removeprefix("irrigation_"): value["message"]
+    for key, value in _TRANSLATIONS["exceptions"].items()
+    if key.startswith(("irrigation_event_", "irrigation_rrule_"))
+}
 MINUTE = timedelta(minutes=1)
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=BERLIN)
 
@@ -711,9 +725,10 @@ def test_unrepresentable_events(
 ) -> None:
     with pytest.raises(UnrepresentableEventError) as caught:
         scheduled_program_from_event(dtstart, dtend, rrule)
-    assert caught.value.translation_key == key
+    assert caught.value.reason == key
     assert caught.value.placeholders == placeholders
-    assert str(caught.value) == UNREPRESENTABLE_REASONS[key].format(**placeholders)
+    # The calendar raises it as irrigation_<reason>: its text must take these placeholders.
+    assert REASON_MESSAGES[key].format(**placeholders)
 
 
 def test_every_reason_is_tested_and_its_placeholders_match() -> None:
@@ -722,8 +737,8 @@ def test_every_reason_is_tested_and_its_placeholders_match() -> None:
         key, placeholders = param.values[3], param.values[4]
         assert isinstance(key, str) and isinstance(placeholders, dict)
         tested.setdefault(key, set()).add(frozenset(placeholders))
-    assert set(tested) == set(UNREPRESENTABLE_REASONS)
-    for key, message in UNREPRESENTABLE_REASONS.items():
+    assert set(tested) == set(REASON_MESSAGES)
+    for key, message in REASON_MESSAGES.items():
         names = frozenset(name for _, name, _, _ in Formatter().parse(message) if name)
         assert tested[key] == {names}, key
 

@@ -42,14 +42,14 @@ REPORT_VECTORS: list[tuple[str, DpReport]] = [
     ("04 00", FaultReport(0)),
     ("04 1f", FaultReport(31)),
     # Seed 004 "DP10 Weather delay": enum 0-3 (the device reports it as it is set).
-    ("0a 00", WeatherDelayReport(WeatherDelay.DISABLED)),
-    ("0a 03", WeatherDelayReport(WeatherDelay.HOURS_72)),
+    ("0a 00", WeatherDelayReport(WeatherDelay.Disabled)),
+    ("0a 03", WeatherDelayReport(WeatherDelay.Delayed_72h)),
     # Seed 004 "DP11 Irrigation time": 4 bytes big-endian seconds, 0-86400.
     ("0b 00 00 07 08", IrrigationTimeReport(1800)),
     ("0b 00 01 51 80", IrrigationTimeReport(86_400)),
     # Seed 004 "DP12 Work state": enum 0-2.
-    ("0c 00", WorkStateReport(WorkState.AUTO)),
-    ("0c 02", WorkStateReport(WorkState.IDLE)),
+    ("0c 00", WorkStateReport(WorkState.Auto)),
+    ("0c 02", WorkStateReport(WorkState.Idle)),
     # Seed 004 "DP15 Once using time": 4 bytes big-endian seconds, 0-86400.
     ("0f 00 00 00 00", OnceUsingTimeReport(0)),
     ("0f 00 00 02 58", OnceUsingTimeReport(600)),
@@ -103,8 +103,8 @@ def test_attribute_value_arrives_without_its_length_prefix() -> None:
 
 SETTING_VECTORS: list[tuple[str, IrrigationSettingCommand]] = [
     # Seed 004 "DP10 Weather delay", client to server, command 0xFE: DP byte + enum byte.
-    ("0a 02", WeatherDelayCommand(WeatherDelay.HOURS_48)),
-    ("0a 00", WeatherDelayCommand(WeatherDelay.DISABLED)),
+    ("0a 02", WeatherDelayCommand(WeatherDelay.Delayed_48h)),
+    ("0a 00", WeatherDelayCommand(WeatherDelay.Disabled)),
     # Seed 004 "DP11 Irrigation time", command 0xFE: DP byte + 4 bytes big-endian seconds.
     ("0b 00 00 07 08", IrrigationTimeCommand(1800)),
     ("0b 00 00 00 00", IrrigationTimeCommand(0)),
@@ -206,9 +206,9 @@ def test_invalid_values_cannot_be_built(build: Callable[[], object]) -> None:
     ("value", "field", "bad"),
     [
         (FaultReport(1), "fault", 32),
-        (WeatherDelayReport(WeatherDelay.DISABLED), "delay", 9),
+        (WeatherDelayReport(WeatherDelay.Disabled), "delay", 9),
         (IrrigationTimeReport(1), "seconds", 86_401),
-        (WorkStateReport(WorkState.AUTO), "state", 7),
+        (WorkStateReport(WorkState.Auto), "state", 7),
         (OnceUsingTimeReport(1), "seconds", -5),
         (CycleIrrigationReport(()), "programs", ("not a program",)),
         (
@@ -231,7 +231,7 @@ def test_encode_rechecks_altered_reports(
 @pytest.mark.parametrize(
     ("value", "field", "bad"),
     [
-        (WeatherDelayCommand(WeatherDelay.DISABLED), "delay", 4),
+        (WeatherDelayCommand(WeatherDelay.Disabled), "delay", 4),
         (IrrigationTimeCommand(60), "seconds", 86_401),
         (IrrigationTimeCommand(60), "seconds", None),
     ],
@@ -246,7 +246,7 @@ def test_encode_rechecks_altered_commands(
 
 def test_encoders_refuse_foreign_values() -> None:
     with pytest.raises(TuyaDpError, match="not a DP report"):
-        encode_dp_report(WeatherDelayCommand(WeatherDelay.DISABLED))  # type: ignore[arg-type]
+        encode_dp_report(WeatherDelayCommand(WeatherDelay.Disabled))  # type: ignore[arg-type]
     with pytest.raises(TuyaDpError, match="not a 0xFE command"):
         encode_irrigation_setting(FaultReport(0))  # type: ignore[arg-type]
 

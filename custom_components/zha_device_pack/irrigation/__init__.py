@@ -1,1 +1,5 @@
-"""Tuya TS0049 irrigation programs on the Home Assistant side (pure logic, no I/O)."""
+"""Irrigation: Tuya TS0049 water valves (seed 004)."""
+
+from .family import IrrigationFamily
+
+__all__ = ["IrrigationFamily"]

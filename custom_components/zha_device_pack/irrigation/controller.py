@@ -1,48 +1,35 @@
-"""The "gateway brain" of Tuya TS0049 valves: program lists, edits, irrigation runs.
+"""The "gateway brain" of one Tuya TS0049 valve: its program lists, edits and irrigation runs.
 
-One ``ValveController`` per valve on our quirk. It keeps the last program lists the valve
-reported in an HA Store (so the calendar and the services work across restarts and while the
-valve sleeps), refreshes them from the device on join, on demand and after every edit (the
-valve answers every edit with its updated list), and serializes edits to one valve.
+A ``ValveController`` keeps the last program lists the valve reported (persisted by the family,
+so the calendar and the actions work across restarts and while the valve sleeps), refreshes
+them from the device on demand and after every edit (the valve answers every edit with its
+updated list), and serializes the exchanges with one valve.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 import logging
 from typing import Any, Final
 
-from homeassistant.components.zha.helpers import get_zha_gateway_proxy
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.dispatcher import async_dispatcher_connect
-from homeassistant.helpers.storage import Store
+from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.util import dt as dt_util
-from zha.application.const import (
-    ZHA_GW_MSG,
-    ZHA_GW_MSG_DEVICE_FULL_INIT,
-    ZHA_GW_MSG_DEVICE_INFO,
-    ZHA_GW_MSG_DEVICE_REMOVED,
-)
-from zha.exceptions import ZHAException
 from zha.zigbee.device import Device
-from zigpy import types as t
-from zigpy.exceptions import ZigbeeException
 from zigpy.types import EUI64
-from zigpy.zcl.clusters.general import OnOff
-from zigpy.zcl.foundation import Status
 
-from ..const import DOMAIN
+from ..errors import device_error, translated_device_errors, validation_error
 from ..protocol import irrigation_program as programs, tuya_dp
-from ..quirks.tuya_ts0049 import TuyaIrrigationCluster
+from ..quirks.tuya_ts0049 import TuyaIrrigationCluster, switch_valve
+from ..schedules import weekdays
+from ..schedules.clock import minute_text
+from .schedule import ProgramKind
 
 _LOGGER = logging.getLogger(__name__)
 
-STORAGE_KEY: Final = f"{DOMAIN}.irrigation_programs"
-STORAGE_VERSION: Final = 1
+FAMILY: Final = "irrigation"
 
 type CycleList = tuple[programs.StoredProgram[programs.CycleIrrigationProgram], ...]
 type ScheduledList = tuple[
@@ -57,13 +44,24 @@ def irrigation_cluster(device: Device) -> TuyaIrrigationCluster | None:
     return cluster if isinstance(cluster, TuyaIrrigationCluster) else None
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class ProgramLists:
     """The program lists last reported by one valve."""
 
     cycle: CycleList = ()
     scheduled: ScheduledList = ()
     updated: datetime | None = None
+
+    def programs_of(self, kind: ProgramKind) -> CycleList | ScheduledList:
+        """Return the list of ``kind``."""
+        return self.cycle if kind is ProgramKind.CYCLE else self.scheduled
+
+    def find(self, kind: ProgramKind, program_id: int) -> Any:
+        """Return program ``program_id`` of ``kind``; a translated error if there is none."""
+        for stored in self.programs_of(kind):
+            if stored.program_id == program_id:
+                return stored.program
+        raise validation_error("irrigation_unknown_program", program_id=program_id)
 
     def as_storage(self) -> dict[str, Any]:
         """Serialize as the device's own answer bytes (hex)."""
@@ -96,26 +94,6 @@ class ProgramLists:
         }
 
 
-WEEKDAY_KEYS: Final = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-
-
-def weekdays_to_keys(days: programs.Weekday) -> list[str]:
-    """Return the weekday keys (``mon`` …) of a weekday bitmap."""
-    return [key for bit, key in enumerate(WEEKDAY_KEYS) if int(days) & (1 << bit)]
-
-
-def keys_to_weekdays(keys: list[str]) -> programs.Weekday:
-    """Return the weekday bitmap of weekday keys."""
-    value = 0
-    for key in keys:
-        value |= 1 << WEEKDAY_KEYS.index(key)
-    return programs.Weekday(value)
-
-
-def _minutes_to_time(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
 def _scheduled_as_dict(
     stored: programs.StoredProgram[programs.ScheduledIrrigationProgram],
 ) -> dict[str, Any]:
@@ -123,10 +101,10 @@ def _scheduled_as_dict(
     return {
         "program_id": stored.program_id,
         "enabled": program.enabled,
-        "start_time": _minutes_to_time(program.start_minute),
+        "start_time": minute_text(program.start_minute),
         "duration": program.duration_minutes,
         "recurrence": program.recurrence.name.lower(),
-        "weekdays": weekdays_to_keys(program.days),
+        "weekdays": weekdays.keys_of_bits(program.days),
         "start_date": program.start_date.isoformat(),
         "interval_days": program.interval_days,
         "water_flow": program.water_flow_percent,
@@ -140,48 +118,40 @@ def _cycle_as_dict(
     return {
         "program_id": stored.program_id,
         "enabled": program.enabled,
-        "start_time": _minutes_to_time(program.start_minute),
-        "end_time": _minutes_to_time(program.end_minute),
+        "start_time": minute_text(program.start_minute),
+        "end_time": minute_text(program.end_minute),
         "irrigation_duration": program.on_minutes,
         "pause_duration": program.off_minutes,
-        "weekdays": weekdays_to_keys(program.days),
+        "weekdays": weekdays.keys_of_bits(program.days),
         "water_flow": program.water_flow_percent,
     }
 
 
-def device_error(err: Exception) -> HomeAssistantError:
-    """Translate a failed exchange with the valve."""
-    if isinstance(err, TimeoutError):
-        return HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="valve_timeout"
-        )
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key="valve_command_failed",
-        translation_placeholders={"error": str(err) or type(err).__name__},
-    )
+# The cluster request and the list field of each program kind.
+_REQUESTS: Final[dict[ProgramKind, tuple[Callable[..., Awaitable[Any]], str]]] = {
+    ProgramKind.CYCLE: (TuyaIrrigationCluster.cycle_program_request, "cycle"),
+    ProgramKind.SCHEDULED: (
+        TuyaIrrigationCluster.scheduled_program_request,
+        "scheduled",
+    ),
+}
 
 
 class ValveController:
     """Program lists and edits of one TS0049 valve."""
 
     def __init__(
-        self, manager: IrrigationManager, ieee: EUI64, lists: ProgramLists
+        self, ieee: EUI64, lists: ProgramLists, on_change: Callable[[], None]
     ) -> None:
-        """Initialize with the stored lists."""
-        self.manager = manager
+        """Initialize with the stored lists; ``on_change`` is called when they change."""
         self.ieee = ieee
         self.lists = lists
         self.lock = asyncio.Lock()
+        self._on_change = on_change
         self._listeners: list[Callable[[], None]] = []
         self._removed_listeners: list[Callable[[], None]] = []
         self._unsub_cluster: Callable[[], None] | None = None
         self._cluster: TuyaIrrigationCluster | None = None
-
-    @property
-    def hass(self) -> HomeAssistant:
-        """Return Home Assistant."""
-        return self.manager.hass
 
     @callback
     def add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
@@ -202,24 +172,9 @@ class ValveController:
         for listener in list(self._removed_listeners):
             listener()
 
-    def cluster(self) -> TuyaIrrigationCluster:
-        """Return the valve's current cluster (ZHA may rebuild the device object)."""
-        try:
-            proxy = get_zha_gateway_proxy(self.hass).get_device_proxy(self.ieee)
-        except ValueError:
-            proxy = None
-        cluster = None if proxy is None else irrigation_cluster(proxy.device)
-        if cluster is None:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="valve_not_available"
-            )
-        # After a ZHA reload the valve is a new object: follow its reports from now on.
-        self.attach(cluster)
-        return cluster
-
     @callback
     def attach(self, cluster: TuyaIrrigationCluster) -> None:
-        """Follow the program-list reports of ``cluster``."""
+        """Follow the program-list reports of ``cluster`` (ZHA's current object)."""
         if cluster is self._cluster:
             return
         self.detach()
@@ -237,7 +192,7 @@ class ValveController:
 
     @callback
     def detach(self) -> None:
-        """Stop following the cluster."""
+        """Stop following the cluster (the valve left our quirk, or ZHA unloaded)."""
         if self._unsub_cluster is not None:
             self._unsub_cluster()
         self._unsub_cluster = None
@@ -268,7 +223,7 @@ class ValveController:
             scheduled=self.lists.scheduled if scheduled is None else scheduled,
             updated=dt_util.utcnow(),
         )
-        self.manager.async_schedule_save()
+        self._on_change()
         for listener in list(self._listeners):
             listener()
 
@@ -277,11 +232,10 @@ class ValveController:
     ) -> T:
         """Run one exchange with the valve, one at a time per valve, with translated errors."""
         async with self.lock:
-            cluster = self.cluster()
-            try:
+            if (cluster := self._cluster) is None:
+                raise device_error("irrigation_not_available")
+            async with translated_device_errors(FAMILY):
                 return await exchange(cluster)
-            except (ZHAException, ZigbeeException, TimeoutError) as err:
-                raise device_error(err) from err
 
     async def async_refresh(self) -> ProgramLists:
         """Query both program lists from the valve."""
@@ -298,24 +252,15 @@ class ValveController:
         self._set_lists(cycle=cycle, scheduled=scheduled)
         return self.lists
 
-    async def async_scheduled_request(
-        self, request: programs.ScheduledIrrigationRequest
+    async def async_program_request(
+        self,
+        kind: ProgramKind,
+        request: programs.CycleIrrigationRequest | programs.ScheduledIrrigationRequest,
     ) -> ProgramLists:
-        """Send one DP17 edit; the stored list changes only with the valve's answer."""
-        scheduled = await self._async_exchange(
-            lambda cluster: cluster.scheduled_program_request(request)
-        )
-        self._set_lists(scheduled=scheduled)
-        return self.lists
-
-    async def async_cycle_request(
-        self, request: programs.CycleIrrigationRequest
-    ) -> ProgramLists:
-        """Send one DP16 edit; the stored list changes only with the valve's answer."""
-        cycle = await self._async_exchange(
-            lambda cluster: cluster.cycle_program_request(request)
-        )
-        self._set_lists(cycle=cycle)
+        """Send one DP16/DP17 edit; the stored list changes only with the valve's answer."""
+        send, field = _REQUESTS[kind]
+        answer = await self._async_exchange(lambda cluster: send(cluster, request))
+        self._set_lists(**{field: answer})
         return self.lists
 
     async def async_start_irrigation(self, seconds: int) -> None:
@@ -323,142 +268,6 @@ class ValveController:
 
         async def start(cluster: TuyaIrrigationCluster) -> None:
             await cluster.set_irrigation_setting(tuya_dp.IrrigationTimeCommand(seconds))
-            on_off = cluster.endpoint.on_off
-            result = await on_off.on()
-            if result[1] != Status.SUCCESS:
-                raise ZHAException(f"OnOff 'on' refused: {result[1]}")
-            on_off.update_attribute(OnOff.AttributeDefs.on_off.id, t.Bool.true)
+            await switch_valve(cluster.endpoint.on_off, is_open=True)
 
         await self._async_exchange(start)
-
-
-@dataclass
-class IrrigationManager:
-    """All TS0049 valves: controllers, their store, and new valves appearing."""
-
-    hass: HomeAssistant
-    controllers: dict[EUI64, ValveController] = field(default_factory=dict)
-    _store: Store[dict[str, Any]] = field(init=False)
-    _stored: dict[str, Any] = field(default_factory=dict)
-    _new_valve_listeners: list[Callable[[ValveController], None]] = field(
-        default_factory=list
-    )
-    _unsubs: list[CALLBACK_TYPE] = field(default_factory=list)
-    _refreshes: set[asyncio.Task[Any]] = field(default_factory=set)
-
-    def __post_init__(self) -> None:
-        """Create the store."""
-        self._store = Store(self.hass, STORAGE_VERSION, STORAGE_KEY)
-
-    async def async_start(self) -> None:
-        """Load the stored lists and attach to the valves ZHA has now."""
-        self._stored = await self._store.async_load() or {}
-        self._unsubs.append(
-            async_dispatcher_connect(self.hass, ZHA_GW_MSG, self._handle_zha_message)
-        )
-        self.async_scan()
-
-    async def async_stop(self) -> None:
-        """Detach from the valves and save."""
-        for unsub in self._unsubs:
-            unsub()
-        self._unsubs.clear()
-        for task in list(self._refreshes):
-            task.cancel()
-        for controller in self.controllers.values():
-            controller.detach()
-        await self._store.async_save(self._storage_data())
-
-    @callback
-    def add_new_valve_listener(
-        self, listener: Callable[[ValveController], None]
-    ) -> CALLBACK_TYPE:
-        """Call ``listener`` for every valve that appears (and for the present ones now)."""
-        self._new_valve_listeners.append(listener)
-        for controller in self.controllers.values():
-            listener(controller)
-        return lambda: self._new_valve_listeners.remove(listener)
-
-    def controller_for_device_id(self, device_id: str) -> ValveController | None:
-        """Return the controller of the ZHA device with this device-registry id."""
-        try:
-            gateway_proxy = get_zha_gateway_proxy(self.hass)
-        except ValueError:
-            return None
-        for ieee, proxy in gateway_proxy.device_proxies.items():
-            if proxy.device_id == device_id:
-                return self.controllers.get(ieee)
-        return None
-
-    @callback
-    def _handle_zha_message(self, message: dict[str, Any]) -> None:
-        kind = message.get("type")
-        if kind == ZHA_GW_MSG_DEVICE_FULL_INIT:
-            self.async_scan(joined=True)
-        elif kind == ZHA_GW_MSG_DEVICE_REMOVED:
-            info = message.get(ZHA_GW_MSG_DEVICE_INFO) or {}
-            if (ieee := info.get("ieee")) is not None:
-                self._forget(EUI64.convert(str(ieee)))
-
-    @callback
-    def _forget(self, ieee: EUI64) -> None:
-        """Drop a valve removed from ZHA: its controller and its stored programs.
-
-        Its calendar removes itself (HA only removes ZHA's own entities with the device); a
-        re-paired valve starts afresh, its programs read again on join.
-        """
-        if (controller := self.controllers.pop(ieee, None)) is not None:
-            controller.async_removed()
-        if self._stored.pop(str(ieee), None) is not None or controller is not None:
-            self.async_schedule_save()
-
-    @callback
-    def async_scan(self, *, joined: bool = False) -> None:
-        """Attach to every ZHA device on the TS0049 quirk (new devices get a controller)."""
-        try:
-            gateway = get_zha_gateway_proxy(self.hass).gateway
-        except ValueError:
-            return
-        for ieee, device in gateway.devices.items():
-            cluster = irrigation_cluster(device)
-            controller = self.controllers.get(ieee)
-            if cluster is None:
-                if controller is not None:
-                    controller.detach()
-                continue
-            if controller is None:
-                stored = self._stored.get(str(ieee))
-                lists = ProgramLists.from_storage(stored) if stored else ProgramLists()
-                controller = ValveController(self, ieee, lists)
-                self.controllers[ieee] = controller
-                controller.attach(cluster)
-                for listener in list(self._new_valve_listeners):
-                    listener(controller)
-                if stored is None or joined:
-                    self._schedule_refresh(controller)
-            else:
-                controller.attach(cluster)
-
-    def _schedule_refresh(self, controller: ValveController) -> None:
-        async def refresh() -> None:
-            try:
-                await controller.async_refresh()
-            except HomeAssistantError as err:
-                _LOGGER.debug("%s: programs not refreshed: %s", controller.ieee, err)
-
-        task = self.hass.async_create_background_task(
-            refresh(), f"{DOMAIN} refresh programs {controller.ieee}"
-        )
-        self._refreshes.add(task)
-        task.add_done_callback(self._refreshes.discard)
-
-    def _storage_data(self) -> dict[str, Any]:
-        data = dict(self._stored)
-        for ieee, controller in self.controllers.items():
-            data[str(ieee)] = controller.lists.as_storage()
-        return data
-
-    @callback
-    def async_schedule_save(self) -> None:
-        """Save the lists soon."""
-        self._store.async_delay_save(self._storage_data, 1)

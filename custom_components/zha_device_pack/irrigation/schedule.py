@@ -20,14 +20,13 @@ tzinfo by wall clock, which is wrong across a DST change.
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
-import re
 from typing import Final
 
 from homeassistant.components.calendar import CalendarEvent
 
-from custom_components.zha_device_pack.protocol.irrigation_program import (
+from ..protocol.irrigation_program import (
     MAX_INTERVAL_DAYS,
     MAX_PROGRAM_MINUTES,
     MIN_INTERVAL_DAYS,
@@ -37,6 +36,15 @@ from custom_components.zha_device_pack.protocol.irrigation_program import (
     StoredProgram,
     Weekday,
 )
+from ..schedules import weekdays
+from ..schedules.clock import (
+    ONE_DAY as _DAY,
+    days as _days,
+    minute_text,
+    wall_clock_instant as _wall_clock_instant,
+    zone_of as _zone_of,
+)
+from ..schedules.rrule import UnrepresentableEventError, parse_endless_rule
 
 type AnyStoredProgram = (
     StoredProgram[CycleIrrigationProgram] | StoredProgram[ScheduledIrrigationProgram]
@@ -48,7 +56,6 @@ type AnyStoredProgram = (
 MAX_RUNS_PER_PROGRAM: Final = 2000
 
 _MINUTE: Final = timedelta(minutes=1)
-_DAY: Final = timedelta(days=1)
 # A run starting on day D ends before D + 2 (at most 23:59 + 1439 min, plus a DST hour), and a
 # cycle window is shorter than a day; runs overlapping a window can start two days before it.
 _LOOKBACK: Final = timedelta(days=2)
@@ -229,36 +236,12 @@ def _cycle_window_runs(
         run_start += period
 
 
-def _wall_clock_instant(day: date, minute: int, zone: tzinfo) -> datetime:
-    """Return the UTC instant at which a clock in zone shows `minute` on `day` (see DST)."""
-    hour, minute = divmod(minute, 60)
-    return datetime.combine(day, time(hour, minute), tzinfo=zone).astimezone(UTC)
-
-
-def _days(first_day: date, last_day: date) -> Iterator[date]:
-    day = first_day
-    while day <= last_day:
-        yield day
-        day += _DAY
-
-
 def _on_weekday(days: Weekday, day: date) -> bool:
-    # isoweekday: Monday 1 ... Sunday 7; the bitmap: bit 0 Sunday ... bit 6 Saturday.
-    return bool(days & (1 << (day.isoweekday() % 7)))
-
-
-def _zone_of(value: datetime, name: str) -> tzinfo:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware, got {value!r}")
-    return value.tzinfo
+    return bool(days & weekdays.day_bit(day))
 
 
 # --- runs -> calendar events --------------------------------------------------------------------
 
-# RFC 5545 weekday codes by bit of the days bitmap (bit 0 Sunday ... bit 6 Saturday).
-_BYDAY_CODES: Final = ("SU", "MO", "TU", "WE", "TH", "FR", "SA")
-# RRULE BYDAY written Monday first, as calendar apps do.
-_BYDAY_ORDER: Final = (1, 2, 3, 4, 5, 6, 0)
 _ODD_MONTH_DAYS: Final = frozenset(range(1, 32, 2))
 _EVEN_MONTH_DAYS: Final = frozenset(range(2, 31, 2))
 
@@ -274,10 +257,7 @@ def program_rrule(program: ScheduledIrrigationProgram) -> str | None:
         return None
     match program.recurrence:
         case Recurrence.WEEKLY:
-            days = ",".join(
-                _BYDAY_CODES[bit] for bit in _BYDAY_ORDER if program.days & (1 << bit)
-            )
-            return f"FREQ=WEEKLY;BYDAY={days}"
+            return f"FREQ=WEEKLY;BYDAY={weekdays.byday_of_bits(program.days)}"
         case Recurrence.ODD_DAYS:
             return f"FREQ=MONTHLY;BYMONTHDAY={_month_days(_ODD_MONTH_DAYS)}"
         case Recurrence.EVEN_DAYS:
@@ -315,7 +295,7 @@ def runs_to_events(
             description = (
                 f"Water flow: {program.water_flow_percent}%\n"
                 f"{program.on_minutes} min on, {program.off_minutes} min off, "
-                f"{_clock(program.start_minute)} to {_clock(program.end_minute)}"
+                f"{minute_text(program.start_minute)} to {minute_text(program.end_minute)}"
             )
         events.append(
             CalendarEvent(
@@ -341,100 +321,14 @@ def _month_days(days: frozenset[int]) -> str:
     return ",".join(str(day) for day in sorted(days))
 
 
-def _clock(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
-
-
 # --- calendar event -> scheduled program --------------------------------------------------------
 
-# translation key -> English message (translations/en.json exceptions.<key>.message).
-UNREPRESENTABLE_REASONS: Final[dict[str, str]] = {
-    "event_all_day": (
-        "Irrigation programs start and end at a time of day; all-day events are not supported."
-    ),
-    "event_start_not_whole_minute": (
-        "Irrigation programs start on a whole minute; this event starts at {start}."
-    ),
-    "event_end_not_after_start": "The event must end after it starts.",
-    "event_duration_not_whole_minutes": (
-        "Irrigation programs last a whole number of minutes; this event lasts {duration}."
-    ),
-    "event_too_long": (
-        "The valve waters for at most {max_minutes} minutes at a time; this event lasts "
-        "{minutes} minutes."
-    ),
-    "rrule_unparsable": "The repetition rule {rrule} cannot be read.",
-    "rrule_count_until": (
-        "Irrigation programs repeat until they are deleted; remove the end of the repetition "
-        "({part})."
-    ),
-    "rrule_unsupported_freq": (
-        "The valve cannot repeat a program with frequency {freq}; repeat it daily, weekly, "
-        "or monthly on odd or even days."
-    ),
-    "rrule_unsupported_part": "The valve does not support {part} in a repetition rule.",
-    "rrule_daily_interval": (
-        "The valve repeats a program every {min_interval} to {max_interval} days, not every "
-        "{interval} days."
-    ),
-    "rrule_weekly_interval": (
-        "The valve repeats a weekly program every week, not every {interval} weeks."
-    ),
-    "rrule_monthly_interval": (
-        "The valve repeats a monthly program every month, not every {interval} months."
-    ),
-    "rrule_byday_ordinal": (
-        "The valve repeats on days of the week, not on a numbered weekday such as {day}."
-    ),
-    "rrule_monthday_set": (
-        "A monthly program runs on all odd days (1, 3, …, 31) or all even days (2, 4, …, 30) "
-        "of the month, not on days {days}."
-    ),
-    "rrule_start_not_in_rule": (
-        "The event starts on {date}, a day its repetition skips; start it on one of the days "
-        "it repeats on."
-    ),
+# What a calendar event's RRULE may say: the frequencies the valve repeats, with their BY… parts.
+_SUPPORTED_RULES: Final = {
+    "DAILY": (),
+    "WEEKLY": ("BYDAY",),
+    "MONTHLY": ("BYMONTHDAY",),
 }
-
-
-class UnrepresentableEventError(ValueError):
-    """A calendar event the valve cannot store as a program; translation_key says why."""
-
-    def __init__(self, translation_key: str, placeholders: dict[str, str]) -> None:
-        """Keep the key and placeholders for a translated error; str() is the English text."""
-        super().__init__(
-            UNREPRESENTABLE_REASONS[translation_key].format(**placeholders)
-        )
-        self.translation_key = translation_key
-        self.placeholders = placeholders
-
-
-_RFC_FREQS: Final = frozenset(
-    {"SECONDLY", "MINUTELY", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
-)
-_RFC_RULE_PARTS: Final = frozenset(
-    {
-        "FREQ",
-        "UNTIL",
-        "COUNT",
-        "INTERVAL",
-        "BYSECOND",
-        "BYMINUTE",
-        "BYHOUR",
-        "BYDAY",
-        "BYMONTHDAY",
-        "BYYEARDAY",
-        "BYWEEKNO",
-        "BYMONTH",
-        "BYSETPOS",
-        "WKST",
-    }
-)
-# Event properties, not rule parts, but pasted into a rule often enough to name them.
-_EVENT_RECURRENCE_PROPERTIES: Final = frozenset({"EXDATE", "RDATE", "EXRULE"})
-_BYDAY_TOKEN: Final = re.compile(r"([+-]?[0-9]{1,2})?(SU|MO|TU|WE|TH|FR|SA)")
-_MONTHDAY_TOKEN: Final = re.compile(r"[+-]?[0-9]{1,2}")
-_POSITIVE_INTEGER: Final = re.compile(r"[0-9]{1,9}")
 
 
 def scheduled_program_from_event(
@@ -503,31 +397,9 @@ def scheduled_program_from_event(
 def _recurrence_from_rrule(
     rrule: str, start_date: date
 ) -> tuple[Recurrence, Weekday, int]:
-    parts = _rrule_parts(rrule)
-    for part in ("COUNT", "UNTIL"):
-        if part in parts:
-            raise UnrepresentableEventError(
-                "rrule_count_until", {"part": f"{part}={parts[part]}"}
-            )
-    freq = parts.get("FREQ")
-    if freq not in _RFC_FREQS:
-        raise UnrepresentableEventError("rrule_unparsable", {"rrule": rrule})
-    if freq not in {"DAILY", "WEEKLY", "MONTHLY"}:
-        raise UnrepresentableEventError("rrule_unsupported_freq", {"freq": freq})
-    allowed = {"FREQ", "INTERVAL", "WKST"} | {
-        "WEEKLY": {"BYDAY"},
-        "MONTHLY": {"BYMONTHDAY"},
-    }.get(freq, set())
-    for part in parts:
-        if part not in allowed:
-            raise UnrepresentableEventError("rrule_unsupported_part", {"part": part})
-    if "WKST" in parts and parts["WKST"] not in _BYDAY_CODES:
-        raise UnrepresentableEventError("rrule_unparsable", {"rrule": rrule})
-    interval_text = parts.get("INTERVAL", "1")
-    if not _POSITIVE_INTEGER.fullmatch(interval_text) or int(interval_text) == 0:
-        raise UnrepresentableEventError("rrule_unparsable", {"rrule": rrule})
-    interval = int(interval_text)
-    if freq == "DAILY":
+    rule = parse_endless_rule(rrule, _SUPPORTED_RULES)
+    interval = rule.interval
+    if rule.freq == "DAILY":
         if interval > MAX_INTERVAL_DAYS:
             raise UnrepresentableEventError(
                 "rrule_daily_interval",
@@ -538,65 +410,32 @@ def _recurrence_from_rrule(
                 },
             )
         return Recurrence.EVERY_N_DAYS, Weekday.EVERY_DAY, interval
-    if freq == "WEEKLY":
+    if rule.freq == "WEEKLY":
         if interval != 1:
             raise UnrepresentableEventError(
                 "rrule_weekly_interval", {"interval": str(interval)}
             )
-        days = _byday(parts["BYDAY"], rrule) if "BYDAY" in parts else None
-        start_bit = Weekday(1 << (start_date.isoweekday() % 7))
+        days = rule.byday_bits()
+        start_bit = weekdays.day_bit(start_date)
         if days is not None and not days & start_bit:
             raise _start_not_in_rule(start_date)
-        return Recurrence.WEEKLY, days or start_bit, MIN_INTERVAL_DAYS
+        return Recurrence.WEEKLY, Weekday(days or start_bit), MIN_INTERVAL_DAYS
     if interval != 1:
         raise UnrepresentableEventError(
             "rrule_monthly_interval", {"interval": str(interval)}
         )
-    month_days = parts.get("BYMONTHDAY", str(start_date.day))
-    recurrence = _odd_or_even(month_days, rrule)
+    month_days = rule.month_days(default=start_date.day)
+    if month_days == _ODD_MONTH_DAYS:
+        recurrence = Recurrence.ODD_DAYS
+    elif month_days == _EVEN_MONTH_DAYS:
+        recurrence = Recurrence.EVEN_DAYS
+    else:
+        raise UnrepresentableEventError(
+            "rrule_monthday_set", {"days": rule.bymonthday or str(start_date.day)}
+        )
     if (start_date.day % 2 == 1) != (recurrence == Recurrence.ODD_DAYS):
         raise _start_not_in_rule(start_date)
     return recurrence, Weekday.EVERY_DAY, MIN_INTERVAL_DAYS
-
-
-def _rrule_parts(rrule: str) -> dict[str, str]:
-    """NAME=VALUE parts, upper-cased (RFC 5545 names and values are case-insensitive)."""
-    parts: dict[str, str] = {}
-    for item in rrule.split(";"):
-        name, sep, value = item.strip().partition("=")
-        name, value = name.upper(), value.upper()
-        if name in _EVENT_RECURRENCE_PROPERTIES:
-            raise UnrepresentableEventError("rrule_unsupported_part", {"part": name})
-        if not sep or not value or name in parts or name not in _RFC_RULE_PARTS:
-            raise UnrepresentableEventError("rrule_unparsable", {"rrule": rrule})
-        parts[name] = value
-    return parts
-
-
-def _byday(value: str, rrule: str) -> Weekday:
-    days = Weekday.ONE_TIME
-    for token in value.split(","):
-        match = _BYDAY_TOKEN.fullmatch(token)
-        if match is None:
-            raise UnrepresentableEventError("rrule_unparsable", {"rrule": rrule})
-        if match.group(1) is not None:
-            raise UnrepresentableEventError("rrule_byday_ordinal", {"day": token})
-        days |= Weekday(1 << _BYDAY_CODES.index(match.group(2)))
-    return days
-
-
-def _odd_or_even(value: str, rrule: str) -> Recurrence:
-    tokens = value.split(",")
-    if not all(_MONTHDAY_TOKEN.fullmatch(token) for token in tokens):
-        raise UnrepresentableEventError("rrule_unparsable", {"rrule": rrule})
-    month_days = frozenset(int(token) for token in tokens)
-    if not all(1 <= abs(day) <= 31 for day in month_days):
-        raise UnrepresentableEventError("rrule_unparsable", {"rrule": rrule})
-    if month_days == _ODD_MONTH_DAYS:
-        return Recurrence.ODD_DAYS
-    if month_days == _EVEN_MONTH_DAYS:
-        return Recurrence.EVEN_DAYS
-    raise UnrepresentableEventError("rrule_monthday_set", {"days": value})
 
 
 def _start_not_in_rule(start_date: date) -> UnrepresentableEventError:

@@ -63,6 +63,10 @@ class DataPoint(IntEnum):
     SCHEDULED_IRRIGATION = 17
 
 
+# The member names of the two enums below are what ZHA shows (select options, sensor states):
+# the quirk builds its zigpy enums from them, so they are defined here only.
+
+
 class WeatherDelay(IntEnum):
     """DP10 weather delay.
 
@@ -70,10 +74,10 @@ class WeatherDelay(IntEnum):
     (ZHC ZVG1, ZHA ts0601_valve): disabled, 24 h, 48 h, 72 h.
     """
 
-    DISABLED = 0
-    HOURS_24 = 1
-    HOURS_48 = 2
-    HOURS_72 = 3
+    Disabled = 0
+    Delayed_24h = 1
+    Delayed_48h = 2
+    Delayed_72h = 3
 
 
 class WorkState(IntEnum):
@@ -83,9 +87,9 @@ class WorkState(IntEnum):
     that names the same DP "work_state": auto, manual, idle.
     """
 
-    AUTO = 0
-    MANUAL = 1
-    IDLE = 2
+    Auto = 0
+    Manual = 1
+    Idle = 2
 
 
 @dataclass(frozen=True, slots=True)

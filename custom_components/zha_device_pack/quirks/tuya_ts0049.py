@@ -20,7 +20,7 @@ the device's own reports). ``tests/test_ts0049_onoff_identity.py`` compares the 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 import logging
 from typing import Any, Final
 
@@ -43,7 +43,7 @@ from zhaquirks.clusters import CustomCluster
 from zigpy import types as t
 import zigpy.device
 from zigpy.typing import UNDEFINED, UndefinedType
-from zigpy.zcl import foundation
+from zigpy.zcl import Cluster, foundation
 from zigpy.zcl.clusters.general import OnOff
 from zigpy.zcl.foundation import (
     BaseAttributeDefs,
@@ -54,6 +54,7 @@ from zigpy.zcl.foundation import (
 )
 
 from ..protocol import irrigation_program as programs, tuya_dp
+from .zha_internals import stock_switch_cluster_config, zigpy_enum8
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -74,21 +75,25 @@ FRIENDLY_MODEL: Final = "TS0049 water valve"
 ANSWER_TIMEOUT: Final = 10.0
 
 
-class WeatherDelay(t.enum8):
-    """DP10, named like the peers with the same DP (ZVG1, ZHA ts0601_valve); seed: 0-3 only."""
-
-    Disabled = 0x00
-    Delayed_24h = 0x01
-    Delayed_48h = 0x02
-    Delayed_72h = 0x03
+# ZHA's select options and sensor states: the protocol's names, as zigpy enums.
+WeatherDelay = zigpy_enum8(tuya_dp.WeatherDelay)
+WorkState = zigpy_enum8(tuya_dp.WorkState)
 
 
-class WorkState(t.enum8):
-    """DP12, named like ZHC's ZVL-PRO, the one peer naming this DP; seed: 0-2 only."""
+async def switch_valve(on_off: Cluster, *, is_open: bool) -> None:
+    """Open or close the valve with OnOff on/off, exactly as ZHA's switch sends them.
 
-    Auto = 0x00
-    Manual = 0x01
-    Idle = 0x02
+    The valve reports its new state, but ZHA's switch updates its cache from the command's
+    success already; so does this, so the valve entity follows at once.
+    """
+    result = await (on_off.on() if is_open else on_off.off())
+    if result[1] is not Status.SUCCESS:
+        raise ZHAException(
+            f"Failed to {'open' if is_open else 'close'} the valve: {result[1]}"
+        )
+    on_off.update_attribute(
+        OnOff.AttributeDefs.on_off.id, t.Bool.true if is_open else t.Bool.false
+    )
 
 
 class TuyaIrrigationCluster(CustomCluster):
@@ -391,15 +396,31 @@ class Ts0049Valve(BaseValve):
     _unique_id_suffix = "valve"
     _attribute_name = OnOff.AttributeDefs.on_off.name
     # Identical binding/reporting to the stock switch, by construction.
-    _server_cluster_config = Switch._server_cluster_config  # noqa: SLF001
+    _server_cluster_config = stock_switch_cluster_config()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Initialize; the cluster subscriptions start in on_add."""
+        super().__init__(*args, **kwargs)
+        self._unsubscribes: list[Callable[[], None]] = []
 
     def on_add(self) -> None:
         """Follow OnOff reports and reads, like ZHA's switch."""
         super().on_add()
-        for event_type in ("attribute_read", "attribute_report", "attribute_updated"):
-            self._on_remove_callbacks.append(
-                self.cluster.on_event(event_type, self._handle_attribute_updated)
+        self._unsubscribes = [
+            self.cluster.on_event(event_type, self._handle_attribute_updated)
+            for event_type in (
+                "attribute_read",
+                "attribute_report",
+                "attribute_updated",
             )
+        ]
+
+    async def on_remove(self) -> None:
+        """Stop following the cluster."""
+        for unsubscribe in self._unsubscribes:
+            unsubscribe()
+        self._unsubscribes = []
+        await super().on_remove()
 
     def _handle_attribute_updated(self, event: Any) -> None:
         if getattr(event, "attribute_name", None) == self._attribute_name:
@@ -413,18 +434,12 @@ class Ts0049Valve(BaseValve):
 
     async def async_open_valve(self) -> None:
         """Open the valve (OnOff 'on', exactly as ZHA's switch sends it)."""
-        result = await self.cluster.on()
-        if result[1] is not Status.SUCCESS:
-            raise ZHAException(f"Failed to open the valve: {result[1]}")
-        self.cluster.update_attribute(OnOff.AttributeDefs.on_off.id, t.Bool.true)
+        await switch_valve(self.cluster, is_open=True)
         self.maybe_emit_state_changed_event()
 
     async def async_close_valve(self) -> None:
         """Close the valve (OnOff 'off')."""
-        result = await self.cluster.off()
-        if result[1] is not Status.SUCCESS:
-            raise ZHAException(f"Failed to close the valve: {result[1]}")
-        self.cluster.update_attribute(OnOff.AttributeDefs.on_off.id, t.Bool.false)
+        await switch_valve(self.cluster, is_open=False)
         self.maybe_emit_state_changed_event()
 
 

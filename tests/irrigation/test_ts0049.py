@@ -18,80 +18,18 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.zha_device_pack.const import DOMAIN
 from custom_components.zha_device_pack.quirks.tuya_ts0049 import TuyaIrrigationCluster
 from tests.conftest import ZigbeeHarness
+from tests.irrigation.conftest import (
+    CAPTURED_SCHEDULED,
+    ON_OFF,
+    TUYA,
+    call,
+    entity,
+    irrigation,
+    tuya_frames,
+)
 from tests.simulator import SimDevice
 from tests.simulator.models import create_device
 from tests.simulator.models.ts0049 import ts0049_valve
-
-TUYA = 0xE001
-ON_OFF = 0x0006
-# DP17 record of the real capture in the seeds README: 08:00, 15 min, every day, 100 %,
-# weekly + on, 2022-08-01, n=1.
-CAPTURED_SCHEDULED = bytes.fromhex("01e0000f7f640107e6080101")
-
-
-def entity(hass: HomeAssistant, device: SimDevice, domain: str, suffix: str) -> str:
-    """Return the entity id of ``device`` in ``domain`` whose unique id ends with suffix."""
-    registry = er.async_get(hass)
-    for entry in registry.entities.values():
-        if (
-            entry.domain == domain
-            and entry.unique_id.startswith(str(device.ieee))
-            and entry.unique_id.endswith(suffix)
-        ):
-            return entry.entity_id
-    raise AssertionError(f"no {domain} entity ending in {suffix} for {device}")
-
-
-def tuya_frames(device: SimDevice, command: int) -> list[bytes]:
-    """Return the payloads (after the ZCL header) of commands sent to 0xE001."""
-    return [
-        f.payload for f in device.frames(cluster=TUYA, command=command, general=False)
-    ]
-
-
-async def call(
-    hass: HomeAssistant, service: str, valve: str, **data: Any
-) -> dict[str, Any]:
-    """Call one of our services on one valve and return its response for that valve."""
-    response = await hass.services.async_call(
-        DOMAIN,
-        service,
-        {"entity_id": valve, **data},
-        blocking=True,
-        return_response=True,
-    )
-    assert response is not None
-    result: dict[str, Any] = response[valve]  # type: ignore[assignment]
-    return result
-
-
-@pytest.fixture
-async def valve_device(
-    hass: HomeAssistant, pack_setup: MockConfigEntry, zigbee: ZigbeeHarness
-) -> SimDevice:
-    """A TS0049 valve joined to ZHA with our quirk; its programs were refreshed on join."""
-    device = create_device("ts0049")
-    await zigbee.join(device)
-    # The valve's status report at its next wake-up (the one it sends right after announcing
-    # itself reaches zigpy before the interview and is dropped, as on real networks).
-    ts0049_valve(device).report_status()
-    await zigbee.network.settle()
-    await hass.async_block_till_done()
-    controllers = pack_setup.runtime_data.irrigation.controllers
-    await zigbee.wait_for(
-        lambda: (
-            device.ieee in controllers
-            and controllers[device.ieee].lists.updated is not None
-        ),
-        what="programs read on join",
-    )
-    return device
-
-
-@pytest.fixture
-def valve(hass: HomeAssistant, valve_device: SimDevice) -> str:
-    """The valve entity id."""
-    return entity(hass, valve_device, "valve", "-valve")
 
 
 async def test_entities_replace_the_switch(
@@ -333,12 +271,12 @@ async def test_cycle_program_lifecycle(
         (
             "add_scheduled_irrigation",
             {"start_time": "08:00", "duration": 1440},
-            "value_out_of_range",
+            "irrigation_value_out_of_range",
         ),
         (
             "add_scheduled_irrigation",
             {"start_time": "08:00", "duration": 10, "water_flow": 101},
-            "value_out_of_range",
+            "irrigation_value_out_of_range",
         ),
         (
             "add_scheduled_irrigation",
@@ -348,27 +286,27 @@ async def test_cycle_program_lifecycle(
                 "recurrence": "weekly",
                 "weekdays": [],
             },
-            "weekdays_required",
+            "irrigation_weekdays_required",
         ),
         (
             "add_scheduled_irrigation",
             {"start_time": "08:00:30", "duration": 10, "weekdays": ["mon"]},
-            "time_not_whole_minute",
+            "irrigation_time_not_whole_minute",
         ),
         (
             "update_scheduled_irrigation",
             {"program_id": 7, "duration": 10},
-            "unknown_program",
+            "irrigation_unknown_program",
         ),
         (
             "delete_irrigation_program",
             {"program_id": 7, "program_type": "cycle"},
-            "unknown_program",
+            "irrigation_unknown_program",
         ),
         (
             "start_irrigation",
             {"duration": {"hours": 24, "seconds": 1}},
-            "value_out_of_range",
+            "irrigation_value_out_of_range",
         ),
         (
             "add_cycle_irrigation",
@@ -378,7 +316,7 @@ async def test_cycle_program_lifecycle(
                 "irrigation_duration": 5,
                 "pause_duration": 5,
             },
-            "end_before_start",
+            "irrigation_end_before_start",
         ),
         (
             "add_cycle_irrigation",
@@ -388,7 +326,7 @@ async def test_cycle_program_lifecycle(
                 "irrigation_duration": 1500,
                 "pause_duration": 5,
             },
-            "value_out_of_range",
+            "irrigation_value_out_of_range",
         ),
     ],
 )
@@ -404,7 +342,7 @@ async def test_bad_input_is_refused_and_nothing_is_sent(
     model = ts0049_valve(valve_device)
     before = model.snapshot()
     entry = hass.config_entries.async_entries(DOMAIN)[0]
-    lists_before = entry.runtime_data.irrigation.controllers[valve_device.ieee].lists
+    lists_before = irrigation(entry).controllers[valve_device.ieee].lists
     valve_device.clear_frames()
 
     with pytest.raises(ServiceValidationError) as err:
@@ -416,10 +354,7 @@ async def test_bad_input_is_refused_and_nothing_is_sent(
     assert err.value.translation_domain == DOMAIN
     assert valve_device.frames(general=False) == []
     assert model.snapshot() == before
-    assert (
-        entry.runtime_data.irrigation.controllers[valve_device.ieee].lists
-        is lists_before
-    )
+    assert irrigation(entry).controllers[valve_device.ieee].lists is lists_before
 
 
 async def test_offline_valve_fails_and_keeps_the_stored_list(
@@ -435,7 +370,7 @@ async def test_offline_valve_fails_and_keeps_the_stored_list(
         weekdays=["sat"],
     )
     entry = hass.config_entries.async_entries(DOMAIN)[0]
-    controller = entry.runtime_data.irrigation.controllers[valve_device.ieee]
+    controller = irrigation(entry).controllers[valve_device.ieee]
     before = controller.lists
     valve_device.set_online(False)
 
@@ -444,7 +379,7 @@ async def test_offline_valve_fails_and_keeps_the_stored_list(
             hass, "add_scheduled_irrigation", valve, start_time="07:00", duration=5
         )
     assert not isinstance(err.value, ServiceValidationError)
-    assert err.value.translation_key == "valve_command_failed"
+    assert err.value.translation_key == "irrigation_command_failed"
     assert controller.lists is before
     assert len(ts0049_valve(valve_device).programs(17)) == 1
 
@@ -463,7 +398,7 @@ async def test_device_refusal_is_reported(
             weekdays=["mon"],
         )
     entry = hass.config_entries.async_entries(DOMAIN)[0]
-    controller = entry.runtime_data.irrigation.controllers[valve_device.ieee]
+    controller = irrigation(entry).controllers[valve_device.ieee]
     before = controller.lists
 
     with pytest.raises(HomeAssistantError) as err:
@@ -538,7 +473,7 @@ async def test_programs_survive_a_restart_while_the_valve_sleeps(
     assert await hass.config_entries.async_setup(pack_setup.entry_id)
     await hass.async_block_till_done()
 
-    controller = pack_setup.runtime_data.irrigation.controllers[valve_device.ieee]
+    controller = irrigation(pack_setup).controllers[valve_device.ieee]
     (stored,) = controller.lists.scheduled
     assert stored.program.start_minute == 360
     calendar = entity(hass, valve_device, "calendar", "irrigation_programs")
@@ -571,7 +506,7 @@ async def test_not_a_ts0049_valve(
         await hass.services.async_call(
             DOMAIN, "refresh_irrigation_programs", {"entity_id": switch}, blocking=True
         )
-    assert err.value.translation_key == "not_a_ts0049_valve"
+    assert err.value.translation_key == "irrigation_not_a_ts0049_valve"
 
 
 async def test_fault_report(
@@ -695,7 +630,7 @@ async def test_valve_timeout_keeps_the_stored_list(
     """No answer in time → translated HomeAssistantError; the stored list is unchanged."""
     monkeypatch.setattr(TuyaIrrigationCluster, "answer_timeout", 0.2)
     entry = hass.config_entries.async_entries(DOMAIN)[0]
-    controller = entry.runtime_data.irrigation.controllers[valve_device.ieee]
+    controller = irrigation(entry).controllers[valve_device.ieee]
     before = controller.lists
     valve_device.reply_delay = 1.0  # the valve is slow to wake up and answer
 
@@ -703,7 +638,7 @@ async def test_valve_timeout_keeps_the_stored_list(
         await call(
             hass, "add_scheduled_irrigation", valve, start_time="07:00", duration=5
         )
-    assert err.value.translation_key == "valve_timeout"
+    assert err.value.translation_key == "irrigation_timeout"
     assert controller.lists is before
     assert controller.lists.scheduled == ()
     await valve_device.network.settle(timeout=3)
@@ -728,7 +663,7 @@ async def test_valve_paired_before_the_integration(
     assert hass.states.get(switch) is None
     assert len(zigbee.entity_ids(device, "valve")) == 1
     assert entity(hass, device, "calendar", "irrigation_programs")
-    assert device.ieee in entry.runtime_data.irrigation.controllers
+    assert device.ieee in irrigation(entry).controllers
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -742,7 +677,7 @@ async def test_removed_valve_is_forgotten_and_can_rejoin(
     """Removing the valve in ZHA drops its calendar and stored programs; re-pairing works."""
     await call(hass, "add_scheduled_irrigation", valve, start_time="06:00", duration=5)
     calendar = entity(hass, valve_device, "calendar", "irrigation_programs")
-    manager = pack_setup.runtime_data.irrigation
+    manager = irrigation(pack_setup)
 
     await hass.services.async_call(
         "zha", "remove", {"ieee": str(valve_device.ieee)}, blocking=True
