@@ -26,8 +26,20 @@ JOIN_TIMEOUT = 15.0
 
 
 @pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
-    """Let Home Assistant load custom_components/zha_device_pack."""
+def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
+    """Let Home Assistant load custom_components/zha_device_pack.
+
+    Our manifest depends on the recorder (meters import statistics). A test that requests
+    ``recorder_mock`` gets a real in-memory recorder, set up before ``hass`` as it must be;
+    the others mark the recorder as loaded instead of starting a database.
+    """
+    if "hass" not in request.fixturenames:
+        return
+    if "recorder_mock" in request.fixturenames:
+        request.getfixturevalue("recorder_mock")
+    request.getfixturevalue("enable_custom_integrations")
+    if "recorder_mock" not in request.fixturenames:
+        request.getfixturevalue("hass").config.components.add("recorder")
 
 
 @pytest.fixture

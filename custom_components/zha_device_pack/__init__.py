@@ -8,15 +8,14 @@ from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, issue_registry as ir
 from homeassistant.helpers.typing import ConfigType
 
-from . import zha_bridge
+from . import families as pack_families, zha_bridge
 from .const import DOMAIN, ISSUE_QUIRKS_DISABLED
-from .families import FAMILIES, PackRuntimeData, ZhaDevicePackConfigEntry, platforms
+from .families import PackRuntimeData, ZhaDevicePackConfigEntry, platforms
 from .quirk_manager import QuirkManager
 from .services import async_setup_services
 from .zha_devices import ZhaDeviceTracker
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
-PLATFORMS = platforms(FAMILIES)
 
 __all__ = ["ZhaDevicePackConfigEntry"]
 
@@ -36,7 +35,8 @@ async def async_setup_entry(
             translation_domain=DOMAIN, translation_key="zha_not_ready"
         )
 
-    if zha_bridge.quirks_enabled(hass):
+    quirks_enabled = zha_bridge.quirks_enabled(hass)
+    if quirks_enabled:
         ir.async_delete_issue(hass, DOMAIN, ISSUE_QUIRKS_DISABLED)
     else:
         ir.async_create_issue(
@@ -49,8 +49,8 @@ async def async_setup_entry(
         )
 
     manager = QuirkManager(hass, entry)
-    await manager.async_start()
-    families = {family.name: family(hass, entry) for family in FAMILIES}
+    await manager.async_start(register=quirks_enabled)
+    families = {family.name: family(hass, entry) for family in pack_families.FAMILIES}
     for family in families.values():
         await family.async_start()
     tracker = ZhaDeviceTracker(hass, families.values())
@@ -60,7 +60,9 @@ async def async_setup_entry(
     tracker.async_start()
     entry.async_on_unload(tracker.async_stop)
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    await hass.config_entries.async_forward_entry_setups(
+        entry, platforms(families.values())
+    )
     return True
 
 
@@ -76,7 +78,9 @@ async def async_unload_entry(
     hass: HomeAssistant, entry: ZhaDevicePackConfigEntry
 ) -> bool:
     """Remove exactly our quirk entries; devices keep their quirk until ZHA resolves again."""
-    if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
+    if not await hass.config_entries.async_unload_platforms(
+        entry, platforms(entry.runtime_data.families.values())
+    ):
         return False
     entry.runtime_data.tracker.async_stop()
     for family in entry.runtime_data.families.values():

@@ -14,9 +14,8 @@ from homeassistant.config_entries import (
 )
 from homeassistant.core import callback
 
-from . import zha_bridge
+from . import families as pack_families, zha_bridge
 from .const import DOMAIN
-from .families import FAMILIES
 from .family import DeviceFamily
 
 
@@ -49,7 +48,7 @@ class ZhaDevicePackConfigFlow(ConfigFlow, domain=DOMAIN):
         """Return the families' subentry flows (rooms, meters …)."""
         return {
             subentry_type: flow
-            for family in FAMILIES
+            for family in pack_families.FAMILIES
             for subentry_type, flow in family.subentry_flows.items()
         }
 
@@ -65,7 +64,7 @@ class ZhaDevicePackOptionsFlow(OptionsFlow):
         options = self.config_entry.options
         return {
             family.name: family
-            for family in FAMILIES
+            for family in pack_families.FAMILIES
             if family.options_schema(options.get(family.name, {})) is not None
         }
 
@@ -82,7 +81,9 @@ class ZhaDevicePackOptionsFlow(OptionsFlow):
     ) -> Callable[[dict[str, Any] | None], Coroutine[Any, Any, ConfigFlowResult]]:
         """Resolve ``async_step_<family>`` (HA calls a menu option's step by name)."""
         family_name = name.removeprefix("async_step_")
-        if family_name != name and family_name in (family.name for family in FAMILIES):
+        if family_name != name and family_name in (
+            family.name for family in pack_families.FAMILIES
+        ):
 
             async def step(
                 user_input: dict[str, Any] | None = None,

@@ -6,6 +6,7 @@ Adding a family: a new package with a ``DeviceFamily`` subclass, and one line in
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
@@ -24,7 +25,7 @@ from .zha_devices import ZhaDeviceTracker
 FAMILIES: Final[tuple[type[DeviceFamily], ...]] = (IrrigationFamily,)
 
 
-def platforms(families: tuple[type[DeviceFamily], ...]) -> list[Platform]:
+def platforms(families: Iterable[DeviceFamily]) -> list[Platform]:
     """Return every platform one of ``families`` has entities on, in a stable order."""
     return sorted({platform for family in families for platform in family.platforms})
 

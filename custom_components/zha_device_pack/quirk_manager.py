@@ -86,11 +86,14 @@ class QuirkManager:
         # start must not re-run configuration (and the Identify blink that comes with it).
         self._store = Store(self.hass, STORAGE_VERSION, f"{DOMAIN}.configured_devices")
 
-    async def async_start(self) -> None:
-        """Register our quirks and move every loaded device whose quirk changes."""
+    async def async_start(self, *, register: bool) -> None:
+        """Register our quirks and move every loaded device whose quirk changes.
+
+        ``register`` is False when the user turned quirks off in ZHA: we respect it (the
+        caller raises a repair issue).
+        """
         self._configured = await self._store.async_load() or {}
-        if not zha_bridge.quirks_enabled(self.hass):
-            # The user turned quirks off in ZHA; respect it (the caller raises a repair issue).
+        if not register:
             return
         builders = await self.hass.async_add_executor_job(load_quirk_builders)
         await self.hass.async_add_executor_job(self.quirks.register, builders)

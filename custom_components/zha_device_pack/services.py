@@ -11,8 +11,9 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, callback
 
+from . import families as pack_families
 from .const import DOMAIN
-from .families import FAMILIES, loaded_family
+from .families import loaded_family
 from .family import DeviceFamily, FamilyService
 
 
@@ -28,7 +29,7 @@ def _handler(
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register every family's service actions."""
-    for family in FAMILIES:
+    for family in pack_families.FAMILIES:
         for name, service in family.services.items():
             hass.services.async_register(
                 DOMAIN,

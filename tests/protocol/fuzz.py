@@ -18,6 +18,7 @@ from custom_components.zha_device_pack.protocol import (
     irrigation_program as ip,
     tuya_dp as dp,
 )
+from tests.protocol import device_side
 
 # Fraction of inputs that are pure random bytes, then valid encodings left as they are; the rest
 # are valid encodings mutated, so both the accepted and the rejected paths get exercised.
@@ -142,20 +143,20 @@ TARGETS: tuple[DecoderTarget, ...] = (
     DecoderTarget(
         "tuya_dp.decode_dp_report",
         dp.decode_dp_report,
-        dp.encode_dp_report,
+        device_side.encode_dp_report,
         dp.TuyaDpError,
         random_dp_report,
     ),
     DecoderTarget(
-        "tuya_dp.decode_irrigation_setting",
-        dp.decode_irrigation_setting,
+        "tuya_device_side.decode_irrigation_setting",
+        device_side.decode_irrigation_setting,
         dp.encode_irrigation_setting,
         dp.TuyaDpError,
         random_irrigation_setting,
     ),
     DecoderTarget(
         "irrigation_program.decode_cycle_request",
-        ip.decode_cycle_request,
+        device_side.decode_cycle_request,
         ip.encode_cycle_request,
         ip.IrrigationProgramError,
         lambda rng: _random_request(rng, random_cycle_program),
@@ -169,7 +170,7 @@ TARGETS: tuple[DecoderTarget, ...] = (
     ),
     DecoderTarget(
         "irrigation_program.decode_scheduled_request",
-        ip.decode_scheduled_request,
+        device_side.decode_scheduled_request,
         ip.encode_scheduled_request,
         ip.IrrigationProgramError,
         lambda rng: _random_request(rng, random_scheduled_program),

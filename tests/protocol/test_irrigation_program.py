@@ -22,14 +22,13 @@ from custom_components.zha_device_pack.protocol.irrigation_program import (
     StoredProgram,
     Weekday,
     decode_cycle_answer,
-    decode_cycle_request,
     decode_scheduled_answer,
-    decode_scheduled_request,
     encode_cycle_answer,
     encode_cycle_request,
     encode_scheduled_answer,
     encode_scheduled_request,
 )
+from tests.protocol.device_side import decode_cycle_request, decode_scheduled_request
 
 from .strategies import cycle_programs, requests, scheduled_programs, stored_lists
 

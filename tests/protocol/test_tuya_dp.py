@@ -29,10 +29,9 @@ from custom_components.zha_device_pack.protocol.tuya_dp import (
     WorkState,
     WorkStateReport,
     decode_dp_report,
-    decode_irrigation_setting,
-    encode_dp_report,
     encode_irrigation_setting,
 )
+from tests.protocol.device_side import decode_irrigation_setting, encode_dp_report
 
 from .strategies import dp_reports, irrigation_settings
 from .test_irrigation_program import SCHEDULED  # the real-valve capture

@@ -192,11 +192,6 @@ def encode_cycle_request(request: CycleIrrigationRequest) -> bytes:
     return _CYCLE.encode_request(request)
 
 
-def decode_cycle_request(payload: bytes) -> CycleIrrigationRequest:
-    """Decode a DP16 request (the device side of command 0xFD)."""
-    return _CYCLE.decode_request(payload)
-
-
 def encode_cycle_answer(
     programs: Sequence[StoredProgram[CycleIrrigationProgram]],
 ) -> bytes:
@@ -214,11 +209,6 @@ def decode_cycle_answer(
 def encode_scheduled_request(request: ScheduledIrrigationRequest) -> bytes:
     """Encode a DP17 request, the payload of cluster 0xE001 command 0xFC."""
     return _SCHEDULED.encode_request(request)
-
-
-def decode_scheduled_request(payload: bytes) -> ScheduledIrrigationRequest:
-    """Decode a DP17 request (the device side of command 0xFC)."""
-    return _SCHEDULED.decode_request(payload)
 
 
 def encode_scheduled_answer(
@@ -438,31 +428,6 @@ class _ProgramCodec[P: (CycleIrrigationProgram, ScheduledIrrigationProgram)]:
                 return bytes((PROTOCOL_VERSION, ProgramCommand.DELETE, program_id))
         raise IrrigationProgramError(f"not a {self.name} request: {request!r}")
 
-    def decode_request(
-        self, payload: bytes
-    ) -> QueryPrograms | AddProgram[P] | ModifyProgram[P] | DeleteProgram:
-        body = self._strip_version(payload, "request")
-        if not body:
-            raise IrrigationProgramError(f"{self.name} request has no command byte")
-        command, rest = body[0], body[1:]
-        if command == ProgramCommand.QUERY:
-            self._expect_length(rest, 0, "query")
-            return QueryPrograms()
-        if command == ProgramCommand.ADD:
-            return AddProgram(self.decode_program(rest))
-        if command == ProgramCommand.MODIFY:
-            if not rest:
-                raise IrrigationProgramError(
-                    f"{self.name} modify request has no program id"
-                )
-            return ModifyProgram(rest[0], self.decode_program(rest[1:]))
-        if command == ProgramCommand.DELETE:
-            self._expect_length(rest, 1, "delete")
-            return DeleteProgram(rest[0])
-        raise IrrigationProgramError(
-            f"{self.name} request has unknown command 0x{command:02x}"
-        )
-
     def encode_answer(self, programs: object) -> bytes:
         if not isinstance(programs, Sequence):
             raise IrrigationProgramError(
@@ -510,13 +475,6 @@ class _ProgramCodec[P: (CycleIrrigationProgram, ScheduledIrrigationProgram)]:
                 f"{self.name} {what} has unknown protocol version 0x{data[0]:02x}"
             )
         return data[1:]
-
-    def _expect_length(self, rest: bytes, length: int, what: str) -> None:
-        if len(rest) != length:
-            raise IrrigationProgramError(
-                f"{self.name} {what} request takes {length} bytes after the command, "
-                f"got {len(rest)}"
-            )
 
 
 def _check_unique_ids(name: str, program_ids: list[int]) -> None:

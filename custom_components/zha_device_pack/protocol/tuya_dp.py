@@ -5,8 +5,9 @@ id, the rest its data, big-endian. Seed 004 calls the attribute an "array", but 
 that parses live reports (ZHC's HZ-WT02 converter for _TZ3000_kz1anoi8) finds a one-byte length
 right after the ZCL type byte and the DP id right after that: an octet string, not a ZCL array
 (which would carry an element type and a two-byte count). zigpy strips the type and the length
-prefix and hands over the bytes, so decode_dp_report takes the value from the DP id on, and
-encode_dp_report returns the same (for device models).
+prefix and hands over the bytes, so decode_dp_report takes the value from the DP id on.
+(The device side, encoding reports and decoding commands, lives with the tests:
+tests/protocol/device_side.py.)
 
 The gateway writes DP10 and DP11 with command 0xFE, whose payload is the same DP id + data form
 with no length prefix (seed 004: 1 byte DP + 1 byte enum, or + 4 bytes big-endian seconds, so
@@ -32,8 +33,6 @@ from .irrigation_program import (
     StoredProgram,
     decode_cycle_answer,
     decode_scheduled_answer,
-    encode_cycle_answer,
-    encode_scheduled_answer,
 )
 
 
@@ -226,38 +225,6 @@ def decode_dp_report(value: bytes) -> DpReport:
     raise TuyaDpError(f"unknown DP {dp_id}")
 
 
-def encode_dp_report(report: DpReport) -> bytes:
-    """Encode a report as the value of attribute 0xD040 (DP id + data)."""
-    match report:
-        case FaultReport(fault=fault):
-            return bytes((DataPoint.FAULT, _checked_int("fault", fault, MAX_FAULT)))
-        case WeatherDelayReport(delay=delay):
-            _check_member("weather delay", delay, WeatherDelay)
-            return bytes((DataPoint.WEATHER_DELAY, delay))
-        case IrrigationTimeReport(seconds=seconds):
-            return _encode_seconds(
-                DataPoint.IRRIGATION_TIME, "irrigation time", seconds
-            )
-        case WorkStateReport(state=state):
-            _check_member("work state", state, WorkState)
-            return bytes((DataPoint.WORK_STATE, state))
-        case OnceUsingTimeReport(seconds=seconds):
-            return _encode_seconds(
-                DataPoint.ONCE_USING_TIME, "once using time", seconds
-            )
-        case CycleIrrigationReport(programs=cycle_programs):
-            with _as_dp_error(DataPoint.CYCLE_IRRIGATION):
-                return bytes((DataPoint.CYCLE_IRRIGATION,)) + encode_cycle_answer(
-                    cycle_programs
-                )
-        case ScheduledIrrigationReport(programs=scheduled_programs):
-            with _as_dp_error(DataPoint.SCHEDULED_IRRIGATION):
-                return bytes(
-                    (DataPoint.SCHEDULED_IRRIGATION,)
-                ) + encode_scheduled_answer(scheduled_programs)
-    raise TuyaDpError(f"not a DP report: {report!r}")
-
-
 def encode_irrigation_setting(command: IrrigationSettingCommand) -> bytes:
     """Encode the payload of cluster 0xE001 command 0xFE (DP id + data)."""
     match command:
@@ -269,18 +236,6 @@ def encode_irrigation_setting(command: IrrigationSettingCommand) -> bytes:
                 DataPoint.IRRIGATION_TIME, "irrigation time", seconds
             )
     raise TuyaDpError(f"not a 0xFE command: {command!r}")
-
-
-def decode_irrigation_setting(payload: bytes) -> IrrigationSettingCommand:
-    """Decode the payload of command 0xFE (the device side)."""
-    if not payload:
-        raise TuyaDpError("0xFE command payload is empty")
-    dp_id, data = payload[0], payload[1:]
-    if dp_id == DataPoint.WEATHER_DELAY:
-        return WeatherDelayCommand(_decode_weather_delay(data))
-    if dp_id == DataPoint.IRRIGATION_TIME:
-        return IrrigationTimeCommand(_decode_uint(DataPoint.IRRIGATION_TIME, data, 4))
-    raise TuyaDpError(f"command 0xFE does not carry DP {dp_id}")
 
 
 def _decode_uint(dp: DataPoint, data: bytes, length: int) -> int:

@@ -1,0 +1,123 @@
+"""The device side of the TS0049 codecs: encode DP reports, decode gateway commands.
+
+Only tests use these (the integration is the gateway: it decodes reports and encodes
+commands), so they live here. They reuse the codecs' record packing and field checks.
+"""
+
+from __future__ import annotations
+
+from custom_components.zha_device_pack.protocol import irrigation_program as ip
+from custom_components.zha_device_pack.protocol.tuya_dp import (
+    MAX_FAULT,
+    CycleIrrigationReport,
+    DataPoint,
+    DpReport,
+    FaultReport,
+    IrrigationSettingCommand,
+    IrrigationTimeCommand,
+    IrrigationTimeReport,
+    OnceUsingTimeReport,
+    ScheduledIrrigationReport,
+    TuyaDpError,
+    WeatherDelay,
+    WeatherDelayCommand,
+    WeatherDelayReport,
+    WorkState,
+    WorkStateReport,
+    _as_dp_error,
+    _check_member,
+    _checked_int,
+    _decode_uint,
+    _decode_weather_delay,
+    _encode_seconds,
+)
+
+
+def encode_dp_report(report: DpReport) -> bytes:
+    """Encode a report as the value of attribute 0xD040 (DP id + data)."""
+    match report:
+        case FaultReport(fault=fault):
+            return bytes((DataPoint.FAULT, _checked_int("fault", fault, MAX_FAULT)))
+        case WeatherDelayReport(delay=delay):
+            _check_member("weather delay", delay, WeatherDelay)
+            return bytes((DataPoint.WEATHER_DELAY, delay))
+        case IrrigationTimeReport(seconds=seconds):
+            return _encode_seconds(
+                DataPoint.IRRIGATION_TIME, "irrigation time", seconds
+            )
+        case WorkStateReport(state=state):
+            _check_member("work state", state, WorkState)
+            return bytes((DataPoint.WORK_STATE, state))
+        case OnceUsingTimeReport(seconds=seconds):
+            return _encode_seconds(
+                DataPoint.ONCE_USING_TIME, "once using time", seconds
+            )
+        case CycleIrrigationReport(programs=cycle_programs):
+            with _as_dp_error(DataPoint.CYCLE_IRRIGATION):
+                return bytes((DataPoint.CYCLE_IRRIGATION,)) + ip.encode_cycle_answer(
+                    cycle_programs
+                )
+        case ScheduledIrrigationReport(programs=scheduled_programs):
+            with _as_dp_error(DataPoint.SCHEDULED_IRRIGATION):
+                return bytes(
+                    (DataPoint.SCHEDULED_IRRIGATION,)
+                ) + ip.encode_scheduled_answer(scheduled_programs)
+    raise TuyaDpError(f"not a DP report: {report!r}")
+
+
+def decode_irrigation_setting(payload: bytes) -> IrrigationSettingCommand:
+    """Decode the payload of command 0xFE."""
+    if not payload:
+        raise TuyaDpError("0xFE command payload is empty")
+    dp_id, data = payload[0], payload[1:]
+    if dp_id == DataPoint.WEATHER_DELAY:
+        return WeatherDelayCommand(_decode_weather_delay(data))
+    if dp_id == DataPoint.IRRIGATION_TIME:
+        return IrrigationTimeCommand(_decode_uint(DataPoint.IRRIGATION_TIME, data, 4))
+    raise TuyaDpError(f"command 0xFE does not carry DP {dp_id}")
+
+
+def _decode_request(
+    codec: ip._ProgramCodec[ip.CycleIrrigationProgram]
+    | ip._ProgramCodec[ip.ScheduledIrrigationProgram],
+    payload: bytes,
+) -> object:
+    body = codec._strip_version(payload, "request")
+    if not body:
+        raise ip.IrrigationProgramError(f"{codec.name} request has no command byte")
+    command, rest = body[0], body[1:]
+    if command == ip.ProgramCommand.QUERY:
+        _expect_length(codec.name, rest, 0, "query")
+        return ip.QueryPrograms()
+    if command == ip.ProgramCommand.ADD:
+        return ip.AddProgram(codec.decode_program(rest))
+    if command == ip.ProgramCommand.MODIFY:
+        if not rest:
+            raise ip.IrrigationProgramError(
+                f"{codec.name} modify request has no program id"
+            )
+        return ip.ModifyProgram(rest[0], codec.decode_program(rest[1:]))
+    if command == ip.ProgramCommand.DELETE:
+        _expect_length(codec.name, rest, 1, "delete")
+        return ip.DeleteProgram(rest[0])
+    raise ip.IrrigationProgramError(
+        f"{codec.name} request has unknown command 0x{command:02x}"
+    )
+
+
+def _expect_length(name: str, rest: bytes, length: int, what: str) -> None:
+    if len(rest) != length:
+        raise ip.IrrigationProgramError(
+            f"{name} {what} request takes {length} bytes after the command, "
+            f"got {len(rest)}"
+        )
+
+
+def decode_cycle_request(payload: bytes) -> ip.CycleIrrigationRequest:
+    """Decode a DP16 request (command 0xFD)."""
+    return _decode_request(ip._CYCLE, payload)  # type: ignore[return-value]
+
+
+def decode_scheduled_request(payload: bytes) -> ip.ScheduledIrrigationRequest:
+    """Decode a DP17 request (command 0xFC)."""
+    return _decode_request(ip._SCHEDULED, payload)  # type: ignore[return-value]
