@@ -5,7 +5,8 @@ is told, per device it claims or claimed:
 
 - ``PRESENT``: the device was loaded in ZHA when the family started;
 - ``JOINED``: a device ZHA had not loaded before finished joining;
-- ``INITIALIZED``: ZHA initialized a known device again (a rejoin, a reconfiguration);
+- ``INITIALIZED``: ZHA rebuilt a known device on the same quirk (a re-interview: the zha
+  ``Device`` may stay, its zigpy device and clusters are new);
 - ``RERESOLVED``: the device moved onto another quirk the family claims;
 - ``ZHA_RELOADED``: ZHA was reloaded, the device is a new object on a new gateway;
 - ``RELEASED``: the device moved onto a quirk the family does not claim;
@@ -33,6 +34,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from zha.application.gateway import Gateway
 from zha.zigbee.device import Device
+import zigpy.device
 from zigpy.types import EUI64
 
 from . import zha_bridge
@@ -87,6 +89,8 @@ class ZhaDeviceTracker:
         self.families = list(families)
         self._claims: dict[EUI64, set[str]] = {}
         self._devices: dict[EUI64, Device] = {}
+        # The zigpy device under each zha Device: a re-interview swaps only this one.
+        self._zigpy_devices: dict[EUI64, zigpy.device.BaseDevice] = {}
         self._gateway: Gateway | None = None
         self._unsubs: list[CALLBACK_TYPE] = []
 
@@ -148,6 +152,7 @@ class ZhaDeviceTracker:
         ):
             self._gateway = None
             self._devices.clear()
+            self._zigpy_devices.clear()
             for ieee, names in self._claims.items():
                 self._deliver(names, DeviceEvent.ZHA_UNLOADED, ieee, None)
 
@@ -165,6 +170,7 @@ class ZhaDeviceTracker:
             claimers = self._claimers(device)
             before = self._claims.get(ieee, set())
             self._devices[ieee] = device
+            self._zigpy_devices[ieee] = device.device
             self._set_claims(ieee, claimers)
             self._deliver(before - claimers, DeviceEvent.RELEASED, ieee, None)
             self._deliver(
@@ -180,13 +186,20 @@ class ZhaDeviceTracker:
         """Handle a device ZHA (re)initialized: new join, new object, maybe a new quirk."""
         ieee = device.ieee
         previous = self._devices.get(ieee)
+        if previous is device and self._zigpy_devices.get(ieee) is device.device:
+            # ZHA announces a joining device more than once (joined, then configured).
+            return
+        previous_zigpy = self._zigpy_devices.get(ieee)
         before = self._claims.get(ieee, set())
         claimers = self._claimers(device)
         self._devices[ieee] = device
+        self._zigpy_devices[ieee] = device.device
         self._set_claims(ieee, claimers)
         if previous is None:
             kind = DeviceEvent.JOINED
-        elif applied_entry(previous.device) is not applied_entry(device.device):
+        elif previous_zigpy is None or applied_entry(
+            previous_zigpy
+        ) is not applied_entry(device.device):
             kind = DeviceEvent.RERESOLVED
         else:
             kind = DeviceEvent.INITIALIZED
@@ -203,6 +216,7 @@ class ZhaDeviceTracker:
 
     def _forget(self, ieee: EUI64) -> None:
         self._devices.pop(ieee, None)
+        self._zigpy_devices.pop(ieee, None)
         self._deliver(self._claims.pop(ieee, set()), DeviceEvent.REMOVED, ieee, None)
 
     def _claimers(self, device: Device) -> set[str]:

@@ -36,6 +36,8 @@ def bits_of_keys(keys: Iterable[str]) -> int:
     """Return the ZCL days bitmap of weekday keys (ValueError for an unknown key)."""
     bits = 0
     for key in keys:
+        if key not in WEEKDAY_KEYS:
+            raise ValueError(f"unknown weekday {key!r}")
         bits |= 1 << WEEKDAY_KEYS.index(key)
     return bits
 
@@ -47,4 +49,6 @@ def byday_of_bits(bits: int) -> str:
 
 def bits_of_byday_code(code: str) -> int:
     """Return the bit of one RFC 5545 weekday code (``MO``); ValueError if unknown."""
+    if code not in BYDAY_CODES:
+        raise ValueError(f"unknown RFC 5545 weekday {code!r}")
     return 1 << BYDAY_CODES.index(code)

@@ -1,0 +1,1 @@
+"""Tests of the schedule helpers shared by the families."""
