@@ -700,3 +700,45 @@ async def test_removed_valve_is_forgotten_and_can_rejoin(
     await zigbee.wait_for(lambda: not manager._refreshes, what="programs read")
     assert entity(hass, valve_device, "calendar", "irrigation_programs")
     assert len(manager.controllers[valve_device.ieee].lists.scheduled) == 1
+
+
+async def test_valve_follows_zha_reload_and_reinterview(
+    hass: HomeAssistant,
+    valve_device: SimDevice,
+    valve: str,
+    pack_setup: MockConfigEntry,
+    zha_setup: MockConfigEntry,
+    zigbee: ZigbeeHarness,
+) -> None:
+    """After ZHA reloads or re-interviews the valve, edits and its reports still arrive."""
+    model = ts0049_valve(valve_device)
+    controller = irrigation(pack_setup).controllers[valve_device.ieee]
+    calendar = entity(hass, valve_device, "calendar", "irrigation_programs")
+
+    assert await hass.config_entries.async_reload(zha_setup.entry_id)
+    await hass.async_block_till_done()
+    await zigbee.wait_for_entities(valve_device)
+    response = await call(
+        hass,
+        "add_scheduled_irrigation",
+        valve,
+        start_time="06:30",
+        duration=20,
+        weekdays=["mon", "thu"],
+    )
+    assert [p["weekdays"] for p in response["scheduled_programs"]] == [["mon", "thu"]]
+    assert len(model.programs(17)) == 1
+
+    gateway = get_zha_gateway_proxy(hass).gateway
+    await gateway.async_reinterview_device(valve_device.ieee)
+    await zigbee.wait_for_entities(valve_device)
+    await hass.async_block_till_done()
+    # A list the valve reports by itself reaches the new cluster and the calendar.
+    model.store_program(17, CAPTURED_SCHEDULED)
+    model.report_dp(17)
+    await zigbee.wait_for(
+        lambda: len(controller.lists.scheduled) == 2, what="reported list"
+    )
+    assert hass.states.get(calendar) is not None
+    response = await call(hass, "refresh_irrigation_programs", valve)
+    assert len(response["scheduled_programs"]) == 2

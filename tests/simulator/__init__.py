@@ -9,6 +9,7 @@ The JSON-lines control server and CLI live in ``tests.simulator.control``.
 
 from __future__ import annotations
 
+from .clock import SimClock
 from .device import (
     NO_RESPONSE,
     Access,
@@ -19,9 +20,11 @@ from .device import (
     SimCluster,
     SimDevice,
     SimEndpoint,
+    ZdoStatusError,
 )
 from .models import MODELS, create_device
 from .network import Delivery, DeliveryStatus, RadioFrontend, SimNetwork
+from .poll_control import PollControlServer, poll_control
 from .xbee import XBeeFrontend
 
 __all__ = [
@@ -33,12 +36,16 @@ __all__ = [
     "CommandContext",
     "Delivery",
     "DeliveryStatus",
+    "PollControlServer",
     "RadioFrontend",
     "RecordedFrame",
+    "SimClock",
     "SimCluster",
     "SimDevice",
     "SimEndpoint",
     "SimNetwork",
     "XBeeFrontend",
+    "ZdoStatusError",
     "create_device",
+    "poll_control",
 ]

@@ -51,13 +51,17 @@ class StateSaver:
             _LOGGER.debug("State saved to %s", self.path)
 
 
-def load_network(path: Path | None) -> SimNetwork:
-    """Load the state file, or create a factory-new network."""
+def load_network(path: Path | None, time_scale: float | None = 1.0) -> SimNetwork:
+    """Load the state file, or create a factory-new network.
+
+    The dev server's clock runs in real time (``time_scale`` 1.0): sleepy devices
+    poll and check in by themselves, queued frames expire.
+    """
     if path is not None and path.exists():
-        network = SimNetwork.load(path, models=MODELS)
+        network = SimNetwork.load(path, models=MODELS, time_scale=time_scale)
         _LOGGER.info("Loaded %r from %s", network, path)
         return network
-    return SimNetwork()
+    return SimNetwork(time_scale=time_scale)
 
 
 def add_demo_devices(network: SimNetwork) -> None:
@@ -76,7 +80,7 @@ async def run(
 ) -> None:
     """Run the XBee frontend and the control server until ``stop`` (or a signal)."""
     path = Path(options.state) if options.state else None
-    network = load_network(path)
+    network = load_network(path, options.time_scale)
     network.auto_join_on_form = options.join_on_form
     if options.demo and not network.devices:
         add_demo_devices(network)
@@ -130,6 +134,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--join-on-form",
         action="store_true",
         help="auto-join devices as soon as the network is formed, not only on permit",
+    )
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="virtual seconds per real second (polls, check-ins, expiries)",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0)
     return parser.parse_args(argv)

@@ -1,7 +1,8 @@
 """Standard command handlers installed on standard clusters.
 
 `SimEndpoint.add_cluster` installs them unless ``standard_handlers=False``; a model
-can override any of them with `SimCluster.on`.
+can override any of them with `SimCluster.on`.  A Poll Control server gets the
+`poll_control.PollControlServer` behaviour (check-ins, fast poll).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from zigpy.zcl import foundation
 from zigpy.zcl.clusters import general
 
 from .device import NO_RESPONSE, CommandContext, HandlerResult, SimCluster
+from .poll_control import install_poll_control
 
 Status = foundation.Status
 
@@ -308,6 +310,7 @@ _INSTALLERS: dict[int, Callable[[SimCluster], None]] = {
     general.Groups.cluster_id: _install_groups,
     general.Scenes.cluster_id: _install_scenes,
     general.OnOff.cluster_id: _install_onoff,
+    general.PollControl.cluster_id: install_poll_control,
 }
 
 

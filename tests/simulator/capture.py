@@ -14,15 +14,20 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from .device import HA_PROFILE, SimDevice
-from .network import Delivery, HostFrame, RadioFrontend, SimNetwork
+from .device import HA_PROFILE, ZDO_ENDPOINT, ZDO_PROFILE, SimDevice
+from .network import Delivery, DeliveryStatus, HostFrame, RadioFrontend, SimNetwork
 
 
 class CaptureFrontend(RadioFrontend):
-    """Records `HostFrame`s; lets a test send frames as the host."""
+    """Records `HostFrame`s; lets a test send frames as the host.
 
-    def __init__(self, network: SimNetwork) -> None:
+    With ``zdo_passthrough=True`` devices' ZDO requests for the coordinator reach
+    the test (like zigpy-xbee's AO=3) instead of being answered by the coordinator.
+    """
+
+    def __init__(self, network: SimNetwork, *, zdo_passthrough: bool = False) -> None:
         self.network = network
+        self.zdo_passthrough = zdo_passthrough
         self.frames: list[HostFrame] = []
         self._event = asyncio.Event()
         network.attach_frontend(self)
@@ -33,6 +38,10 @@ class CaptureFrontend(RadioFrontend):
         self._event.set()
         return True
 
+    def passes_zdo_request(self, cluster_id: int) -> bool:
+        """Return `zdo_passthrough`."""
+        return self.zdo_passthrough
+
     def send(
         self,
         device: SimDevice,
@@ -40,11 +49,22 @@ class CaptureFrontend(RadioFrontend):
         cluster_id: int,
         data: bytes,
         *,
-        profile_id: int = HA_PROFILE,
+        profile_id: int | None = None,
         src_ep: int = 1,
         **kwargs: Any,
     ) -> Delivery:
-        """Send a unicast frame to ``device`` as the host would."""
+        """Send a unicast frame to ``device`` as the host would.
+
+        The profile defaults to the destination endpoint's (ZDO for endpoint 0), as
+        zigpy addresses an endpoint with the profile of its simple descriptor.
+        """
+        if profile_id is None:
+            if endpoint == ZDO_ENDPOINT:
+                profile_id = ZDO_PROFILE
+            elif endpoint in device.endpoints:
+                profile_id = device.endpoints[endpoint].profile_id
+            else:
+                profile_id = HA_PROFILE
         return self.network.send_from_host(
             dst_ieee=device.ieee,
             dst_nwk=device.nwk,
@@ -82,9 +102,14 @@ class CaptureFrontend(RadioFrontend):
         timeout: float = 1.0,
         **kwargs: Any,
     ) -> HostFrame:
-        """Send a frame; wait for the reply (ZDO: from cluster ``cluster_id | 0x8000``)."""
+        """Send a frame; wait for the reply (ZDO: from cluster ``cluster_id | 0x8000``).
+
+        A frame queued for a sleeping device is answered only after it polls.
+        """
         delivery = self.send(device, endpoint, cluster_id, data, **kwargs)
-        assert delivery.ok, delivery
-        zdo = kwargs.get("profile_id") == 0 and endpoint == 0
+        assert delivery.status in (DeliveryStatus.SUCCESS, DeliveryStatus.QUEUED), (
+            delivery
+        )
+        zdo = kwargs.get("profile_id", ZDO_PROFILE) == ZDO_PROFILE and endpoint == 0
         reply_cluster = cluster_id | 0x8000 if zdo else cluster_id
         return await self.wait_for(cluster_id=reply_cluster, timeout=timeout)

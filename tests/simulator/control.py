@@ -51,6 +51,7 @@ def device_summary(device: SimDevice) -> dict[str, Any]:
         "joined": device.joined,
         "online": device.online,
         "auto_join": device.auto_join,
+        "sleepy": device.sleepy,
         "endpoints": {
             str(ep.id): {
                 "profile": f"0x{ep.profile_id:04x}",

@@ -8,6 +8,11 @@ global commands by itself; cluster commands are routed to the handlers.
 
 Everything the device receives is recorded (`SimDevice.received`) so tests can
 assert the exact bytes on the wire.
+
+A device created with ``sleepy=True`` is a sleepy end device: its parent (the
+coordinator) queues frames for it until it polls (every ``long_poll_interval``
+seconds, every ``short_poll_interval`` while fast polling, or on `SimDevice.poll`),
+and it stays awake for ``wake_time`` seconds after it sent or received something.
 """
 
 from __future__ import annotations
@@ -18,14 +23,16 @@ import dataclasses
 import enum
 import inspect
 import logging
+import math
 import time
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import zigpy.types as t
 from zigpy.zcl import Cluster, foundation
 import zigpy.zdo.types as zdo_t
 
 if TYPE_CHECKING:
+    from .clock import ClockTimer
     from .network import SimNetwork
 
 _LOGGER = logging.getLogger(__name__)
@@ -33,7 +40,18 @@ _LOGGER = logging.getLogger(__name__)
 ZDO_ENDPOINT: Final = 0
 ZDO_PROFILE: Final = 0x0000
 HA_PROFILE: Final = 0x0104
+SE_PROFILE: Final = 0x0109
 MANUFACTURER_CLUSTER_MIN: Final = 0xFC00
+COORDINATOR_NWK: Final = 0x0000
+#: Broadcast destinations a device can address a ZDO request to (all include the coordinator).
+_ZDO_BROADCASTS: Final = frozenset({0xFFFF, 0xFFFD, 0xFFFC})
+
+#: Sleepy end device defaults: the Poll Control cluster's attribute defaults
+#: (LongPollInterval 0x14 and ShortPollInterval 0x02 quarter-seconds) and the
+#: Silicon Labs end-device-support wake timeout (3000 ms).
+DEFAULT_LONG_POLL_INTERVAL: Final = 5.0
+DEFAULT_SHORT_POLL_INTERVAL: Final = 0.5
+DEFAULT_WAKE_TIME: Final = 3.0
 
 Status = foundation.Status
 GeneralCommand = foundation.GeneralCommand
@@ -240,6 +258,8 @@ class RecordedFrame:
     payload: bytes = b""
     broadcast: bool = False
     group: int | None = None
+    #: The network's virtual time (`SimClock`) when the frame was sent or received.
+    sim_time: float | None = None
 
     @property
     def is_zdo(self) -> bool:
@@ -292,7 +312,31 @@ class RecordedFrame:
             "manufacturer": self.manufacturer,
             "broadcast": self.broadcast,
             "group": self.group,
+            "sim_time": self.sim_time,
         }
+
+
+class ZdoStatusError(Exception):
+    """A ZDO response carried a status other than SUCCESS."""
+
+    def __init__(self, cluster_id: int, status: zdo_t.Status) -> None:
+        super().__init__(f"ZDO 0x{cluster_id:04X}: {status!r}")
+        self.cluster_id = cluster_id
+        self.status = status
+
+
+class DeviceService(Protocol):
+    """A behaviour with timers (e.g. Poll Control check-ins) of a joined device.
+
+    Started when the device joins or powers up; stopped when it leaves, powers
+    down or the network stops.
+    """
+
+    def start(self) -> None:
+        """Start (or restart) the behaviour's timers."""
+
+    def stop(self) -> None:
+        """Cancel the behaviour's timers."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -744,6 +788,11 @@ class SimDevice:
 
     Build one with `add_endpoint` / `SimEndpoint.add_cluster` (see ``models/``),
     add it to a `SimNetwork` and join it.
+
+    ``sleepy=True`` makes it a sleepy end device (end device, not rx-on-when-idle,
+    battery powered unless said otherwise) whose frames wait in the coordinator's
+    indirect queue until it polls; intervals are in seconds.  Without it every
+    device, end devices included, receives frames at once.
     """
 
     def __init__(
@@ -754,8 +803,8 @@ class SimDevice:
         model: str,
         model_key: str | None = None,
         nwk: int | None = None,
-        logical_type: zdo_t.LogicalType = zdo_t.LogicalType.Router,
-        mains_powered: bool = True,
+        logical_type: zdo_t.LogicalType | None = None,
+        mains_powered: bool | None = None,
         rx_on_when_idle: bool | None = None,
         manufacturer_code: int = 0x1234,
         auto_join: bool = False,
@@ -764,18 +813,45 @@ class SimDevice:
         supports_mgmt_leave: bool = True,
         reply_delay: float | None = None,
         lqi: int = 200,
+        sleepy: bool = False,
+        long_poll_interval: float = DEFAULT_LONG_POLL_INTERVAL,
+        short_poll_interval: float = DEFAULT_SHORT_POLL_INTERVAL,
+        wake_time: float = DEFAULT_WAKE_TIME,
     ) -> None:
+        if sleepy:
+            if logical_type not in (None, zdo_t.LogicalType.EndDevice):
+                raise ValueError("a sleepy device is an end device")
+            if rx_on_when_idle:
+                raise ValueError("a sleepy device is not rx-on-when-idle")
+            logical_type = zdo_t.LogicalType.EndDevice
+            rx_on_when_idle = False
+            if mains_powered is None:
+                mains_powered = False
+        if min(long_poll_interval, short_poll_interval) <= 0 or wake_time < 0:
+            raise ValueError("poll intervals must be positive, wake_time >= 0")
+        if mains_powered is None:
+            mains_powered = True
         self.ieee = to_eui64(ieee)
         self.manufacturer = manufacturer
         self.model = model
         #: Key of the factory in ``models.MODELS`` (used for persistence).
         self.model_key = model_key or model
         self.nwk: int | None = nwk
-        self.logical_type = logical_type
+        self.logical_type = (
+            zdo_t.LogicalType.Router if logical_type is None else logical_type
+        )
         self.mains_powered = mains_powered
         self.rx_on_when_idle = (
             mains_powered if rx_on_when_idle is None else rx_on_when_idle
         )
+        #: A sleepy end device: frames for it wait for its polls.
+        self.sleepy = sleepy
+        #: Seconds between polls while idle / while fast polling.
+        self.long_poll_interval = long_poll_interval
+        self.short_poll_interval = short_poll_interval
+        #: Seconds a sleepy device stays awake (receives at once) after it sent or
+        #: received a frame.
+        self.wake_time = wake_time
         self.manufacturer_code = manufacturer_code
         self.auto_join = auto_join
         self.supports_mgmt_lqi = supports_mgmt_lqi
@@ -797,6 +873,15 @@ class SimDevice:
         self.sent: list[RecordedFrame] = []
         #: Hooks run on power cycle, after volatile attributes were reset.
         self.power_cycle_hooks: list[PowerCycleHook] = []
+        #: Behaviours with timers, run while the device is joined (e.g. Poll Control).
+        self.services: list[DeviceService] = []
+        #: MAC data requests (polls) sent to the parent so far.
+        self.polls = 0
+        #: Virtual time until which a sleepy device is awake.
+        self.awake_until = -math.inf
+        #: Virtual time until which it fast polls (None: not fast polling).
+        self.fast_poll_until: float | None = None
+        self._poll_timer: ClockTimer | None = None
         self._tsn = 0
         self._frame_event = asyncio.Event()
         self._pending_reports: dict[SimCluster, list[Attr]] = {}
@@ -921,6 +1006,7 @@ class SimDevice:
     async def power_cycle(self, off_time: float = 0.0) -> None:
         """Power-cycle: volatile attributes reset to defaults, then re-announce."""
         self.online = False
+        self.network_down()
         for endpoint in self.endpoints.values():
             for cluster in endpoint.all_clusters():
                 cluster.reset_volatile()
@@ -931,7 +1017,126 @@ class SimDevice:
         self.online = True
         self.changed()
         if self.joined:
+            self.network_up()
             self.announce()
+
+    # -- network life cycle, sleeping and polling ---------------------------------
+
+    @property
+    def now(self) -> float:
+        """Return the network's virtual time (0.0 outside a network)."""
+        return 0.0 if self.network is None else self.network.clock.now
+
+    @property
+    def awake(self) -> bool:
+        """Return True if frames reach the device at once (always, unless sleepy)."""
+        if not self.sleepy:
+            return True
+        return self.online and self.now < self.awake_until
+
+    @property
+    def fast_polling(self) -> bool:
+        """Return True while the device polls at its short poll interval."""
+        return self.fast_poll_until is not None and self.now < self.fast_poll_until
+
+    @property
+    def poll_interval(self) -> float:
+        """Return the seconds until the next poll: short while fast polling, else long."""
+        return (
+            self.short_poll_interval if self.fast_polling else self.long_poll_interval
+        )
+
+    @property
+    def next_poll(self) -> float | None:
+        """Return the virtual time of the next scheduled poll (None: not polling)."""
+        timer = self._poll_timer
+        return None if timer is None or timer.cancelled else timer.when
+
+    def network_up(self) -> None:
+        """Start polling and the services (the device joined or powered up joined)."""
+        self.network_down()
+        if self.network is None:
+            return
+        if self.sleepy:
+            self._schedule_poll(self.poll_interval)
+        for service in list(self.services):
+            service.start()
+
+    def network_down(self) -> None:
+        """Stop polling and the services (left, powered down, network stopped)."""
+        if self._poll_timer is not None:
+            self._poll_timer.cancel()
+            self._poll_timer = None
+        self.fast_poll_until = None
+        self.awake_until = -math.inf
+        for service in list(self.services):
+            service.stop()
+
+    def stay_awake(self, seconds: float | None = None) -> None:
+        """Keep a sleepy device awake for ``seconds`` (default `wake_time`) from now.
+
+        An awake device fetches what its parent queued for it right away.
+        """
+        if not self.sleepy or self.network is None:
+            return
+        duration = self.wake_time if seconds is None else seconds
+        self.awake_until = max(self.awake_until, self.now + duration)
+        if self.awake and self.joined:
+            self.network.poll(self)
+
+    def start_fast_poll(self, seconds: float) -> None:
+        """Poll every `short_poll_interval` for ``seconds`` from now."""
+        self.fast_poll_until = self.now + seconds
+        if not self.sleepy or self.network is None or not self.joined:
+            return
+        if self.next_poll is None or self.next_poll > self.now + self.poll_interval:
+            self._schedule_poll(self.poll_interval)
+
+    def stop_fast_poll(self) -> None:
+        """Return to polling every `long_poll_interval` (after the pending poll)."""
+        self.fast_poll_until = None
+
+    def set_poll_intervals(
+        self, *, long: float | None = None, short: float | None = None
+    ) -> None:
+        """Change the poll intervals (seconds); the next poll follows the new rate."""
+        if long is not None:
+            self.long_poll_interval = long
+        if short is not None:
+            self.short_poll_interval = short
+        if self._poll_timer is not None:
+            self._schedule_poll(self.poll_interval)
+
+    async def poll(self) -> int:
+        """Send a MAC data request now: receive (and handle) what the parent queued.
+
+        Returns the number of frames received.  Does nothing for a device that is
+        off the air.
+        """
+        if self.network is None or not self.joined or not self.online:
+            return 0
+        self.polls += 1
+        tasks = self.network.poll(self)
+        if tasks:
+            self.stay_awake()
+            await asyncio.gather(*tasks)
+        return len(tasks)
+
+    def _schedule_poll(self, delay: float) -> None:
+        if self._poll_timer is not None:
+            self._poll_timer.cancel()
+        assert self.network is not None
+        self._poll_timer = self.network.clock.call_later(delay, self._poll_due)
+
+    def _poll_due(self) -> None:
+        self._poll_timer = None
+        if self.network is None or not self.joined:
+            return
+        self._schedule_poll(self.poll_interval)
+        if self.online:
+            self.polls += 1
+            if self.network.poll(self):
+                self.stay_awake()
 
     # -- frame recording ----------------------------------------------------------
 
@@ -944,12 +1149,14 @@ class SimDevice:
         profile: int | None = None,
         general: bool | None = None,
         zdo: bool | None = None,
+        tsn: int | None = None,
         sent: bool = False,
     ) -> list[RecordedFrame]:
         """Return recorded frames matching every given filter.
 
         ``endpoint`` is the device's endpoint (destination of received frames, source
-        of sent ones); ``command`` is the ZCL command id (ZDO: the cluster id).
+        of sent ones); ``command`` is the ZCL command id (ZDO: the cluster id);
+        ``tsn`` the ZCL or ZDO transaction sequence number.
         ``sent=True`` filters the frames the device sent instead of received ones.
         """
         result = []
@@ -968,6 +1175,8 @@ class SimDevice:
             ):
                 continue
             if zdo is not None and frame.is_zdo != zdo:
+                continue
+            if tsn is not None and frame.tsn != tsn:
                 continue
             result.append(frame)
         return result
@@ -1025,6 +1234,7 @@ class SimDevice:
             payload=bytes(payload),
             broadcast=broadcast,
             group=group,
+            sim_time=None if self.network is None else self.network.clock.now,
         )
         if direction == "rx":
             self.received.append(frame)
@@ -1058,7 +1268,7 @@ class SimDevice:
         if self.network is None or not self.online or not self.joined:
             _LOGGER.debug("%r cannot send (not on the air)", self)
             return False
-        return self.network.deliver_to_host(
+        delivered = self.network.deliver_to_host(
             self,
             src_ep=src_ep,
             dst_ep=dst_ep,
@@ -1067,6 +1277,10 @@ class SimDevice:
             data=data,
             broadcast=broadcast,
         )
+        if self.sleepy:
+            # It woke up to transmit: it polls right after and for a while.
+            self.stay_awake()
+        return delivered
 
     def send_zdo(
         self,
@@ -1144,6 +1358,62 @@ class SimDevice:
             [t.NWK, t.EUI64, t.uint8_t],
         )
         return self.send_zdo(zdo_t.ZDOCmd.Device_annce, payload, broadcast=True)
+
+    async def match_descriptor(
+        self,
+        profile_id: int,
+        in_clusters: Iterable[int] = (),
+        out_clusters: Iterable[int] = (),
+        *,
+        dst_nwk: int = COORDINATOR_NWK,
+        nwk_addr_of_interest: int | None = None,
+        timeout: float = 2.0,
+    ) -> list[int]:
+        """Send ZDO Match_Desc_req and return the MatchList of the answer.
+
+        ``in_clusters`` are server clusters wanted on the other side (e.g. Time 0x000A
+        for a device that has Time as client), ``out_clusters`` client clusters.
+        ``dst_nwk`` is the coordinator (0x0000) or a broadcast address (0xFFFD,
+        0xFFFF, 0xFFFC); NWKAddrOfInterest defaults to ``dst_nwk``.  Raises
+        `ZdoStatusError` for a non-SUCCESS answer and TimeoutError without one (a
+        broadcast nobody matches is not answered).
+        """
+        broadcast = dst_nwk in _ZDO_BROADCASTS
+        if not broadcast and dst_nwk != COORDINATOR_NWK:
+            raise ValueError("device frames reach the coordinator (or a broadcast)")
+        aoi = dst_nwk if nwk_addr_of_interest is None else nwk_addr_of_interest
+        _, types = zdo_t.CLUSTERS[zdo_t.ZDOCmd.Match_Desc_req]
+        payload = t.serialize(
+            [aoi, profile_id, list(in_clusters), list(out_clusters)], types
+        )
+        tsn = self.next_tsn()
+        start = len(self.received)
+        if not self.send_zdo(
+            zdo_t.ZDOCmd.Match_Desc_req, payload, tsn=tsn, broadcast=broadcast
+        ):
+            raise RuntimeError(f"{self!r} is not on the air")
+        frame = await self._wait_received(
+            start, timeout, cluster=zdo_t.ZDOCmd.Match_Desc_rsp, zdo=True, tsn=tsn
+        )
+        _, rsp_types = zdo_t.CLUSTERS[zdo_t.ZDOCmd.Match_Desc_rsp]
+        status, _ = zdo_t.Status.deserialize(frame.payload)
+        if status != zdo_t.Status.SUCCESS:
+            raise ZdoStatusError(zdo_t.ZDOCmd.Match_Desc_rsp, status)
+        (_, _, matches), _ = t.deserialize(frame.payload, rsp_types)
+        return [int(endpoint) for endpoint in matches]
+
+    async def _wait_received(
+        self, start: int, timeout: float, **filters: Any
+    ) -> RecordedFrame:
+        """Wait for a frame matching `frames` filters received after index ``start``."""
+        async with asyncio.timeout(timeout):
+            while True:
+                new = set(map(id, self.received[start:]))
+                found = [f for f in self.frames(**filters) if id(f) in new]
+                if found:
+                    return found[0]
+                self._frame_event.clear()
+                await self._frame_event.wait()
 
     # -- reports ------------------------------------------------------------------
 

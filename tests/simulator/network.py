@@ -3,14 +3,19 @@
 `SimNetwork` holds the coordinator's identity and network state, the simulated
 devices (by IEEE and NWK address) and routes frames between the host (through a
 `RadioFrontend`, e.g. the XBee API server in ``xbee.py``) and the devices.  It also
-answers ZDO requests addressed to the coordinator itself (NWK 0x0000).
+answers ZDO requests addressed to the coordinator itself (NWK 0x0000), from the host
+and, unless the radio passes them through to the host, from devices.
+
+As the parent of every simulated device it keeps the indirect queue of sleepy end
+devices: a frame for a sleeping child waits until the child polls (MAC data request)
+or until macTransactionPersistenceTime expires.  Time is the network's `SimClock`.
 """
 
 from __future__ import annotations
 
 import abc
 import asyncio
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 import dataclasses
 import enum
 import hashlib
@@ -26,6 +31,7 @@ from typing import Any, Final, NamedTuple
 import zigpy.types as t
 import zigpy.zdo.types as zdo_t
 
+from .clock import ClockTimer, SimClock
 from .device import ZDO_ENDPOINT, ZDO_PROFILE, RecordedFrame, SimDevice, to_eui64
 
 _LOGGER = logging.getLogger(__name__)
@@ -39,11 +45,22 @@ BROADCAST_ROUTERS: Final = 0xFFFC
 BROADCAST_ADDRESSES: Final = frozenset(
     {0xFFF8, 0xFFF9, 0xFFFA, 0xFFFB, 0xFFFC, 0xFFFD, 0xFFFE, 0xFFFF}
 )
+#: Broadcast addresses that include the coordinator (it is a router, rx-on-when-idle).
+COORDINATOR_BROADCASTS: Final = frozenset(
+    {BROADCAST_ALL, BROADCAST_RX_ON_WHEN_IDLE, BROADCAST_ROUTERS}
+)
+#: Match_Desc_req profile id matching every endpoint (Z-Stack's ZDO_WILDCARD_PROFILE_ID).
+WILDCARD_PROFILE: Final = 0xFFFF
+#: Zigbee PRO macTransactionPersistenceTime: how long a parent holds a frame for a
+#: sleeping child (0x01F4 unit periods of 15.36 ms).
+MAC_TRANSACTION_PERSISTENCE_TIME: Final = 7.68
 UNKNOWN_IEEE: Final = t.EUI64.convert("ff:ff:ff:ff:ff:ff:ff:ff")
 ZERO_IEEE: Final = t.EUI64.convert("00:00:00:00:00:00:00:00")
 #: Identity of the coordinator's own endpoint, as a real XBee reports it.
 COORDINATOR_MANUFACTURER_CODE: Final = 0x101E
 COORDINATOR_ENDPOINT: Final = 0xE6
+COORDINATOR_PROFILE: Final = 0xC105
+COORDINATOR_DEVICE_TYPE: Final = 0x0050
 STATE_VERSION: Final = 1
 
 ZDOCmd = zdo_t.ZDOCmd
@@ -56,6 +73,11 @@ class DeliveryStatus(enum.Enum):
     SUCCESS = "success"
     NO_ACK = "no_ack"  # the device is offline: no MAC/APS acknowledgement
     ADDRESS_NOT_FOUND = "address_not_found"  # no such (joined) device
+    #: Held in the coordinator's indirect queue until the sleeping device polls;
+    #: `Delivery.result` resolves to SUCCESS or EXPIRED.
+    QUEUED = "queued"
+    #: The device did not poll within the indirect timeout (transaction expired).
+    EXPIRED = "expired"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,11 +86,26 @@ class Delivery:
 
     status: DeliveryStatus
     nwk: int  # resolved destination NWK address (or the broadcast/group address)
+    #: For a QUEUED frame: resolves to the final `Delivery` when it leaves the queue.
+    result: asyncio.Future[Delivery] | None = dataclasses.field(
+        default=None, compare=False, repr=False
+    )
 
     @property
     def ok(self) -> bool:
         """Return True on success."""
         return self.status is DeliveryStatus.SUCCESS
+
+    @property
+    def queued(self) -> bool:
+        """Return True while the frame waits in the indirect queue."""
+        return self.status is DeliveryStatus.QUEUED
+
+    async def wait(self) -> Delivery:
+        """Return the final outcome (a queued frame: once delivered or expired)."""
+        if self.result is None:
+            return self
+        return await asyncio.shield(self.result)
 
 
 class ApsFrame(NamedTuple):
@@ -102,6 +139,19 @@ class HostFrame:
     rssi: int = -40
 
 
+@dataclasses.dataclass(eq=False)
+class IndirectFrame:
+    """A frame in the coordinator's indirect queue, waiting for a sleeping child's poll."""
+
+    aps: ApsFrame
+    queued_at: float
+    expires_at: float
+    broadcast: bool = False
+    #: Resolves to the final `Delivery` (None for broadcasts: nobody waits for them).
+    result: asyncio.Future[Delivery] | None = None
+    timer: ClockTimer | None = None
+
+
 class RadioFrontend(abc.ABC):
     """A host-facing radio protocol (XBee API now, maybe Ziggurat later).
 
@@ -115,6 +165,16 @@ class RadioFrontend(abc.ABC):
 
     def network_formed(self) -> None:  # noqa: B027
         """Notify that the network was (re-)formed (optional hook)."""
+
+    def passes_zdo_request(self, cluster_id: int) -> bool:
+        """Return True if the radio hands a device's ZDO request for the coordinator to the host.
+
+        Then the host answers it (zigpy-xbee sets XBee AO=3: supported ZDO requests
+        pass through) and the simulated coordinator stays silent; otherwise the
+        coordinator answers by itself and the host never sees the request.
+        """
+        del cluster_id
+        return False
 
 
 class SimNetwork:
@@ -133,6 +193,8 @@ class SimNetwork:
         reply_delay: float = 0.005,
         join_delay: float = 0.05,
         auto_join_on_form: bool = False,
+        indirect_timeout: float = MAC_TRANSACTION_PERSISTENCE_TIME,
+        time_scale: float | None = None,
     ) -> None:
         self.ieee = to_eui64(ieee)
         self.channel = channel
@@ -154,6 +216,21 @@ class SimNetwork:
         self.join_delay = join_delay
         #: Let auto-join devices join as soon as the network is formed (demo mode).
         self.auto_join_on_form = auto_join_on_form
+        #: Seconds a frame for a sleeping child waits for its poll before it expires.
+        self.indirect_timeout = indirect_timeout
+        #: Virtual time: manual (tests call `elapse`) unless ``time_scale`` is given.
+        self.clock = SimClock(time_scale=time_scale)
+        self.clock.settle = self.settle
+        #: The coordinator's own application endpoints (Active_EP / Simple_Desc /
+        #: Match_Desc).  The XBee's 0xE6 endpoint by default; zigpy-xbee registers the
+        #: host's endpoints only in zigpy (nothing goes to the radio), so tests that
+        #: need more add them with `add_coordinator_endpoint`.
+        self.coordinator_endpoints: dict[int, zdo_t.SimpleDescriptor] = {}
+        self.add_coordinator_endpoint(
+            COORDINATOR_ENDPOINT,
+            profile_id=COORDINATOR_PROFILE,
+            device_type=COORDINATOR_DEVICE_TYPE,
+        )
         #: Radio-specific persistent state, by frontend name (e.g. XBee AT parameters).
         self.frontend_state: dict[str, dict[str, Any]] = {}
         self.devices: dict[t.EUI64, SimDevice] = {}
@@ -161,6 +238,7 @@ class SimNetwork:
         self._listeners: list[Callable[[], None]] = []
         self._tasks: set[asyncio.Task[Any]] = set()
         self._joining: set[t.EUI64] = set()
+        self._indirect: dict[t.EUI64, list[IndirectFrame]] = {}
 
     def __repr__(self) -> str:
         state = "formed" if self.formed else "not formed"
@@ -203,6 +281,7 @@ class SimNetwork:
         if changed and self.formed:
             for device in self.devices.values():
                 device.joined = False
+                device.network_down()
         self.formed = True
         _LOGGER.info("Network formed: %r", self)
         for frontend in self.frontends:
@@ -239,6 +318,17 @@ class SimNetwork:
             self.permit_deadline is not None and time.monotonic() < self.permit_deadline
         )
 
+    # -- virtual time -------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        """Return the network's virtual time in seconds (see `SimClock`)."""
+        return self.clock.now
+
+    async def elapse(self, seconds: float) -> None:
+        """Advance the virtual clock: polls, check-ins and expiries due on the way happen."""
+        await self.clock.elapse(seconds)
+
     # -- devices ------------------------------------------------------------------
 
     def add_device(
@@ -257,6 +347,8 @@ class SimNetwork:
             device.nwk = self.allocate_nwk(device.ieee)
         self.devices[device.ieee] = device
         self.notify_changed()
+        if device.joined and self.formed:
+            device.network_up()  # restored as joined: it polls and checks in again
         if (
             device.auto_join
             and not device.joined
@@ -271,6 +363,7 @@ class SimNetwork:
         device = self.devices.pop(to_eui64(ieee), None)
         if device is not None:
             device.joined = False
+            device.network_down()
             device.network = None
             self.notify_changed()
         return device
@@ -328,11 +421,13 @@ class SimNetwork:
         self._joining.discard(device.ieee)
         self.notify_changed()
         _LOGGER.debug("%r joined", device)
+        device.network_up()
         device.announce()
 
     def device_left(self, device: SimDevice, *, rejoin: bool = False) -> None:
         """Handle a device leaving (Mgmt_Leave_req); with ``rejoin`` it re-announces."""
         device.joined = False
+        device.network_down()
         self.notify_changed()
         if rejoin:
             self._schedule_join(device, force=True)
@@ -396,6 +491,10 @@ class SimNetwork:
 
     def _send_group(self, aps: ApsFrame, group: int) -> Delivery:
         for device in self._on_air():
+            # APS group frames travel as NWK broadcasts to 0xFFFD (nwkUseMulticast is
+            # FALSE in Zigbee PRO), which a parent does not buffer for sleepy children.
+            if device.sleepy:
+                continue
             if any(group in ep.groups for ep in device.endpoints.values()):
                 self._deliver(device, aps, group=group)
         return Delivery(DeliveryStatus.SUCCESS, group)
@@ -407,6 +506,10 @@ class SimNetwork:
             if broadcast == BROADCAST_ROUTERS and device.is_end_device:
                 continue
             if broadcast == BROADCAST_RX_ON_WHEN_IDLE and not device.rx_on_when_idle:
+                continue
+            if device.sleepy and not device.awake:
+                # Only 0xFFFF reaches a sleepy child: its parent holds it for a poll.
+                self._enqueue(device, aps, broadcast=True)
                 continue
             self._deliver(device, aps, broadcast=True)
         return Delivery(DeliveryStatus.SUCCESS, broadcast)
@@ -427,10 +530,19 @@ class SimNetwork:
         if target is None or not target.joined or target.nwk is None:
             fallback = 0xFFFE if dst_nwk is None else dst_nwk
             return Delivery(DeliveryStatus.ADDRESS_NOT_FOUND, fallback)
-        if not target.online:
-            return Delivery(DeliveryStatus.NO_ACK, target.nwk)
-        self._deliver(target, aps)
-        return Delivery(DeliveryStatus.SUCCESS, target.nwk)
+        return self._to_device(target, aps)
+
+    def _to_device(self, device: SimDevice, aps: ApsFrame) -> Delivery:
+        """Hand a unicast to a joined child: now, or via the indirect queue if it sleeps."""
+        assert device.nwk is not None
+        if device.sleepy and not device.awake:
+            # The parent cannot tell a sleeping child from a vanished one: an offline
+            # sleepy device's frames wait and expire like any other.
+            return self._enqueue(device, aps)
+        if not device.online:
+            return Delivery(DeliveryStatus.NO_ACK, device.nwk)
+        self._deliver(device, aps)
+        return Delivery(DeliveryStatus.SUCCESS, device.nwk)
 
     def _on_air(self) -> list[SimDevice]:
         return [d for d in self.devices.values() if d.joined and d.online]
@@ -442,7 +554,7 @@ class SimNetwork:
         *,
         broadcast: bool = False,
         group: int | None = None,
-    ) -> None:
+    ) -> asyncio.Task[None]:
         frame = device.record(
             "rx",
             src_ep=aps.src_ep,
@@ -454,7 +566,7 @@ class SimNetwork:
             group=group,
         )
         delay = self.reply_delay if device.reply_delay is None else device.reply_delay
-        self.spawn(self._handle_later(device, frame, delay))
+        return self.spawn(self._handle_later(device, frame, delay))
 
     async def _handle_later(
         self, device: SimDevice, frame: RecordedFrame, delay: float
@@ -462,6 +574,59 @@ class SimNetwork:
         await asyncio.sleep(delay)
         if device.online and device.joined and device.network is self:
             await device.handle_frame(frame)
+
+    # -- the indirect queue (the coordinator as parent of sleepy end devices) -----
+
+    def _enqueue(
+        self, device: SimDevice, aps: ApsFrame, *, broadcast: bool = False
+    ) -> Delivery:
+        assert device.nwk is not None
+        now = self.clock.now
+        entry = IndirectFrame(
+            aps=aps,
+            queued_at=now,
+            expires_at=now + self.indirect_timeout,
+            broadcast=broadcast,
+            result=None if broadcast else asyncio.get_running_loop().create_future(),
+        )
+        entry.timer = self.clock.call_at(
+            entry.expires_at, lambda: self._expire(device, entry)
+        )
+        self._indirect.setdefault(device.ieee, []).append(entry)
+        _LOGGER.debug("Queued for sleeping %r: %r", device, aps)
+        return Delivery(DeliveryStatus.QUEUED, device.nwk, result=entry.result)
+
+    def _expire(self, device: SimDevice, entry: IndirectFrame) -> None:
+        queue = self._indirect.get(device.ieee, [])
+        if entry in queue:
+            queue.remove(entry)
+        if not queue:
+            self._indirect.pop(device.ieee, None)
+        _LOGGER.debug("Indirect frame for %r expired: %r", device, entry.aps)
+        if entry.result is not None and not entry.result.done():
+            nwk = COORDINATOR_NWK if device.nwk is None else device.nwk
+            entry.result.set_result(Delivery(DeliveryStatus.EXPIRED, nwk))
+
+    def indirect_queue(self, device: SimDevice) -> list[IndirectFrame]:
+        """Return the frames waiting for ``device``'s next poll (oldest first)."""
+        return list(self._indirect.get(device.ieee, []))
+
+    def poll(self, device: SimDevice) -> list[asyncio.Task[None]]:
+        """Answer ``device``'s MAC data request: hand over every frame queued for it.
+
+        One data request fetches one frame, but the parent sets "frame pending" and
+        the child polls again at once, so a poll drains the queue.  Returns the tasks
+        in which the device handles the frames.
+        """
+        assert device.nwk is not None
+        tasks = []
+        for entry in self._indirect.pop(device.ieee, []):
+            if entry.timer is not None:
+                entry.timer.cancel()
+            tasks.append(self._deliver(device, entry.aps, broadcast=entry.broadcast))
+            if entry.result is not None and not entry.result.done():
+                entry.result.set_result(Delivery(DeliveryStatus.SUCCESS, device.nwk))
+        return tasks
 
     # -- devices -> host ----------------------------------------------------------
 
@@ -476,8 +641,23 @@ class SimNetwork:
         data: bytes,
         broadcast: bool = False,
     ) -> bool:
-        """Forward a frame sent by ``device`` to the host(s)."""
+        """Forward a frame sent by ``device`` to the host(s).
+
+        A ZDO request (other than Device_annce) is for the coordinator: it answers
+        it itself unless the radio passes that request through to the host.
+        """
         assert device.nwk is not None
+        if (
+            profile_id == ZDO_PROFILE
+            and dst_ep == ZDO_ENDPOINT
+            and not cluster_id & 0x8000
+            and cluster_id != ZDOCmd.Device_annce
+            and not any(f.passes_zdo_request(cluster_id) for f in self.frontends)
+        ):
+            self._coordinator_zdo(
+                cluster_id, data, broadcast=broadcast, requester=device
+            )
+            return True
         frame = HostFrame(
             src_ieee=device.ieee,
             src_nwk=device.nwk,
@@ -530,9 +710,18 @@ class SimNetwork:
         )
 
     def _coordinator_zdo(
-        self, cluster_id: int, data: bytes, *, broadcast: bool
+        self,
+        cluster_id: int,
+        data: bytes,
+        *,
+        broadcast: bool,
+        requester: SimDevice | None = None,
     ) -> None:
-        """Answer a ZDO request addressed to the coordinator (never leave zigpy waiting)."""
+        """Answer a ZDO request addressed to the coordinator (never leave zigpy waiting).
+
+        ``requester`` is the device that sent it (None: the host); the answer goes
+        back to it.
+        """
         if cluster_id & 0x8000 or not data:
             return
         tsn, payload = data[0], data[1:]
@@ -543,20 +732,124 @@ class SimNetwork:
             args = None
         if cluster_id == ZDOCmd.Mgmt_Permit_Joining_req and args is not None:
             self.permit_join(int(args[0]))
-        wanted_by_broadcast = (
-            cluster_id == ZDOCmd.NWK_addr_req
-            and args is not None
-            and args[0] == self.ieee
+        reply: bytes | None
+        if cluster_id == ZDOCmd.Match_Desc_req:
+            reply = (
+                None
+                if args is None
+                else self._coordinator_match_desc(args, broadcast=broadcast)
+            )
+        else:
+            wanted_by_broadcast = (
+                cluster_id == ZDOCmd.NWK_addr_req
+                and args is not None
+                and args[0] == self.ieee
+            )
+            if broadcast and not wanted_by_broadcast:
+                return
+            handler = _COORDINATOR_ZDO.get(cluster_id)
+            reply = (
+                ZDOStatus.NOT_SUPPORTED.serialize()
+                if handler is None
+                else handler(self, args)
+            )
+        if reply is not None:
+            self.spawn(
+                self._coordinator_reply(
+                    cluster_id | 0x8000, bytes([tsn]) + reply, requester
+                )
+            )
+
+    # -- the coordinator's endpoints and service discovery ------------------------
+
+    def add_coordinator_endpoint(
+        self,
+        endpoint: int,
+        *,
+        profile_id: int,
+        device_type: int = 0x0000,
+        device_version: int = 0,
+        in_clusters: Iterable[int] = (),
+        out_clusters: Iterable[int] = (),
+    ) -> zdo_t.SimpleDescriptor:
+        """Declare (or replace) an application endpoint of the coordinator.
+
+        ``in_clusters`` are its server clusters, ``out_clusters`` its client clusters;
+        Active_EP_req, Simple_Desc_req and Match_Desc_req to the coordinator see it.
+        """
+        if not 1 <= endpoint <= 0xF0:
+            raise ValueError(f"endpoint {endpoint} outside 1..240")
+        descriptor = zdo_t.SimpleDescriptor(
+            endpoint=endpoint,
+            profile=profile_id,
+            device_type=device_type,
+            device_version=device_version,
+            input_clusters=list(in_clusters),
+            output_clusters=list(out_clusters),
         )
-        if broadcast and not wanted_by_broadcast:
-            return
-        handler = _COORDINATOR_ZDO.get(cluster_id)
-        reply = (
-            ZDOStatus.NOT_SUPPORTED.serialize()
-            if handler is None
-            else handler(self, args)
+        self.coordinator_endpoints[endpoint] = descriptor
+        return descriptor
+
+    def remove_coordinator_endpoint(self, endpoint: int) -> None:
+        """Remove an application endpoint of the coordinator (KeyError if absent)."""
+        del self.coordinator_endpoints[endpoint]
+
+    def coordinator_match(
+        self,
+        profile_id: int,
+        in_clusters: Iterable[int] = (),
+        out_clusters: Iterable[int] = (),
+    ) -> list[int]:
+        """Return the coordinator endpoints matching a Match_Desc_req.
+
+        An endpoint matches when its profile is ``profile_id`` (or that is the
+        wildcard 0xFFFF) and one of ``in_clusters`` is among its server (input)
+        clusters or one of ``out_clusters`` among its client (output) clusters.
+        """
+        wanted_in, wanted_out = set(in_clusters), set(out_clusters)
+        return [
+            descriptor.endpoint
+            for descriptor in self.coordinator_endpoints.values()
+            if profile_id in (descriptor.profile, WILDCARD_PROFILE)
+            and (
+                wanted_in & set(descriptor.input_clusters)
+                or wanted_out & set(descriptor.output_clusters)
+            )
+        ]
+
+    def _coordinator_match_desc(self, args: Any, *, broadcast: bool) -> bytes | None:
+        """Build Match_Desc_rsp (after the Zigbee spec's Match_Desc_req processing).
+
+        NWKAddrOfInterest 0x0000 or a broadcast address that includes the
+        coordinator: SUCCESS, own address, the matching endpoints; a request that
+        was broadcast gets no answer without a match.  Another broadcast address:
+        INV_REQUESTTYPE.  Another device: DEVICE_NOT_FOUND, or NO_DESCRIPTOR for a
+        child (the coordinator keeps no copy of its children's descriptors).
+        Errors carry NWKAddrOfInterest and MatchLength 0; broadcasts get none.
+        """
+        nwk_of_interest, profile_id, in_clusters, out_clusters = args
+        aoi = int(nwk_of_interest)
+        if aoi != COORDINATOR_NWK and aoi not in COORDINATOR_BROADCASTS:
+            if broadcast:
+                return None
+            if aoi in BROADCAST_ADDRESSES:
+                status = ZDOStatus.INV_REQUESTTYPE
+            else:
+                child = self.get_device(nwk=aoi)
+                status = (
+                    ZDOStatus.NO_DESCRIPTOR
+                    if child is not None and child.joined
+                    else ZDOStatus.DEVICE_NOT_FOUND
+                )
+            return status.serialize() + t.NWK(aoi).serialize() + b"\x00"
+        matches = self.coordinator_match(int(profile_id), in_clusters, out_clusters)
+        if broadcast and not matches:
+            return None
+        return (
+            _OK
+            + _COORDINATOR_NWK_BYTES
+            + t.LVList[t.uint8_t, t.uint8_t](matches).serialize()
         )
-        self.spawn(self._coordinator_reply(cluster_id | 0x8000, bytes([tsn]) + reply))
 
     def _coordinator_address(self, args: Any) -> bytes:
         return _OK + self.ieee.serialize() + _COORDINATOR_NWK_BYTES
@@ -569,7 +862,8 @@ class SimNetwork:
         )
 
     def _coordinator_active_ep(self, args: Any) -> bytes:
-        return _OK + _COORDINATOR_NWK_BYTES + bytes([1, COORDINATOR_ENDPOINT])
+        endpoints = list(self.coordinator_endpoints)
+        return _OK + _COORDINATOR_NWK_BYTES + bytes([len(endpoints), *endpoints])
 
     def _coordinator_lqi(self, args: Any) -> bytes:
         start = int(args[0]) if args else 0
@@ -591,17 +885,13 @@ class SimNetwork:
 
     def _coordinator_simple_desc(self, args: Any) -> bytes:
         nwk = t.NWK(COORDINATOR_NWK).serialize()
-        if args is None or int(args[1]) != COORDINATOR_ENDPOINT:
-            return ZDOStatus.NOT_ACTIVE.serialize() + nwk + b"\x00"
-        descriptor = zdo_t.SizePrefixedSimpleDescriptor(
-            endpoint=COORDINATOR_ENDPOINT,
-            profile=0xC105,
-            device_type=0x0050,
-            device_version=0,
-            input_clusters=[],
-            output_clusters=[],
+        descriptor = (
+            None if args is None else self.coordinator_endpoints.get(int(args[1]))
         )
-        return ZDOStatus.SUCCESS.serialize() + nwk + descriptor.serialize()
+        if descriptor is None:
+            return ZDOStatus.NOT_ACTIVE.serialize() + nwk + b"\x00"
+        sized = zdo_t.SizePrefixedSimpleDescriptor(*descriptor.as_tuple())
+        return ZDOStatus.SUCCESS.serialize() + nwk + sized.serialize()
 
     def _coordinator_neighbors(self, start: int) -> zdo_t.Neighbors:
         joined = [d for d in self.devices.values() if d.joined and d.nwk is not None]
@@ -635,8 +925,17 @@ class SimNetwork:
             NeighborTableList=table[start : start + 3],
         )
 
-    async def _coordinator_reply(self, cluster_id: int, data: bytes) -> None:
+    async def _coordinator_reply(
+        self, cluster_id: int, data: bytes, requester: SimDevice | None = None
+    ) -> None:
         await asyncio.sleep(self.reply_delay)
+        if requester is not None:
+            if requester.joined and requester.network is self:
+                self._to_device(
+                    requester,
+                    ApsFrame(ZDO_ENDPOINT, ZDO_ENDPOINT, cluster_id, ZDO_PROFILE, data),
+                )
+            return
         frame = HostFrame(
             src_ieee=self.ieee,
             src_nwk=COORDINATOR_NWK,
@@ -664,7 +963,15 @@ class SimNetwork:
             _LOGGER.error("Simulator task failed", exc_info=task.exception())
 
     async def stop(self) -> None:
-        """Cancel every pending delivery, reply and join."""
+        """Cancel every pending delivery, reply, join, timer and queued frame."""
+        for device in self.devices.values():
+            device.network_down()
+        self.clock.cancel_all()
+        for queue in self._indirect.values():
+            for entry in queue:
+                if entry.result is not None and not entry.result.done():
+                    entry.result.cancel()
+        self._indirect.clear()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()

@@ -5,7 +5,14 @@ from __future__ import annotations
 from hypothesis import given, strategies as st
 import pytest
 
-from tests.simulator.xbee import FrameDecoder, checksum, encode_frame, escape
+from tests.simulator.network import SimNetwork
+from tests.simulator.xbee import (
+    FrameDecoder,
+    XBeeFrontend,
+    checksum,
+    encode_frame,
+    escape,
+)
 
 
 def test_checksum() -> None:
@@ -83,3 +90,24 @@ def test_round_trip(frames: list[bytes], garbage: bytes) -> None:
     assert decoder.feed(wire) == frames
     # garbage without a start byte in front of the frames never hides them
     assert decoder.feed(garbage.replace(b"\x7e", b"") + wire) == frames
+
+
+def test_zdo_pass_through_follows_ao() -> None:
+    """AO bit 1: supported requests to the host; bit 2: unsupported; bit 3: binding."""
+    frontend = XBeeFrontend(SimNetwork())
+    match_desc, bind, power_desc = 0x0006, 0x0021, 0x0003
+    cases = {
+        0x00: (False, False, False),
+        0x01: (False, False, False),
+        0x03: (True, False, False),  # zigpy-xbee
+        0x05: (False, False, True),
+        0x09: (False, True, False),
+        0x0F: (True, True, True),
+        0x2F: (False, False, False),  # bit 5: no ZDO out at all
+    }
+    for options, expected in cases.items():
+        frontend.params["AO"] = options
+        seen = tuple(
+            frontend.passes_zdo_request(c) for c in (match_desc, bind, power_desc)
+        )
+        assert seen == expected, hex(options)

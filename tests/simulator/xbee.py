@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+import functools
 import logging
 import os
 from typing import Any, Final, Self
 
 import zigpy.types as t
+import zigpy.zdo.types as zdo_t
 
 from .network import (
     BROADCAST_ADDRESSES,
@@ -64,10 +66,17 @@ MODEM_COORDINATOR_STARTED: Final = 0x06
 TX_SUCCESS: Final = 0x00
 TX_NETWORK_ACK_FAILURE: Final = 0x21
 TX_ADDRESS_NOT_FOUND: Final = 0x24
+#: "Indirect message unrequested" (Digi XBee 3 Zigbee / S2C user guides, Transmit
+#: Status frame 0x8B): a frame held for a sleeping end device child that did not
+#: poll for it before the parent's buffering timeout.  zigpy-xbee's TXStatus enum
+#: lacks it (its INDIRECT_TX_TIMEOUT 0x03 is the 802.15.4 firmware's code), so it
+#: maps it to its undefined member; any non-zero status raises DeliveryError.
+TX_INDIRECT_MESSAGE_UNREQUESTED: Final = 0x75
 DELIVERY_CODES: Final = {
     DeliveryStatus.SUCCESS: TX_SUCCESS,
     DeliveryStatus.NO_ACK: TX_NETWORK_ACK_FAILURE,
     DeliveryStatus.ADDRESS_NOT_FOUND: TX_ADDRESS_NOT_FOUND,
+    DeliveryStatus.EXPIRED: TX_INDIRECT_MESSAGE_UNREQUESTED,
 }
 
 # Receive options
@@ -75,6 +84,32 @@ RX_ACKNOWLEDGED: Final = 0x01
 RX_BROADCAST: Final = 0x02
 
 TX_OPTION_GROUP: Final = 0x08
+
+# AO (API Options) bits deciding who answers ZDO requests received by the XBee.
+AO_SUPPORTED_ZDO_PASSTHROUGH: Final = 0x02
+AO_UNSUPPORTED_ZDO_PASSTHROUGH: Final = 0x04
+AO_BINDING_PASSTHROUGH: Final = 0x08
+AO_NO_ZDO_OUTPUT: Final = 0x20
+_ZDO = zdo_t.ZDOCmd
+#: ZDO requests the XBee answers by itself (Digi's table of ZDO commands).
+XBEE_SUPPORTED_ZDO: Final = frozenset(
+    {
+        _ZDO.NWK_addr_req,
+        _ZDO.IEEE_addr_req,
+        _ZDO.Node_Desc_req,
+        _ZDO.Simple_Desc_req,
+        _ZDO.Active_EP_req,
+        _ZDO.Match_Desc_req,
+        _ZDO.Mgmt_Lqi_req,
+        _ZDO.Mgmt_Rtg_req,
+        _ZDO.Mgmt_Leave_req,
+        _ZDO.Mgmt_Permit_Joining_req,
+        _ZDO.Mgmt_NWK_Update_req,
+    }
+)
+XBEE_BINDING_ZDO: Final = frozenset(
+    {_ZDO.End_Device_Bind_req, _ZDO.Bind_req, _ZDO.Unbind_req}
+)
 
 #: Energy per channel 11..26 in -dBm (what `ATED` returns); 25 is the quietest.
 DEFAULT_ENERGY: Final = (72, 65, 65, 92, 61, 76, 62, 72, 61, 67, 83, 90, 79, 74, 88, 90)
@@ -366,6 +401,22 @@ class XBeeFrontend(RadioFrontend):
         )
         return connection.send(data)
 
+    def passes_zdo_request(self, cluster_id: int) -> bool:
+        """Follow AO bits 1-3 (zigpy-xbee sets AO=3: supported requests go to the host).
+
+        Bit 1 passes supported requests (Match_Desc_req among them) through, bit 2
+        unsupported ones, bit 3 binding requests; bit 5 keeps every ZDO message
+        from the host.  A request that is not passed through is answered by the XBee.
+        """
+        options = int(self.params.get("AO", 0))
+        if options & AO_NO_ZDO_OUTPUT:
+            return False
+        if cluster_id in XBEE_BINDING_ZDO:
+            return bool(options & AO_BINDING_PASSTHROUGH)
+        if cluster_id in XBEE_SUPPORTED_ZDO:
+            return bool(options & AO_SUPPORTED_ZDO_PASSTHROUGH)
+        return bool(options & AO_UNSUPPORTED_ZDO_PASSTHROUGH)
+
     def modem_status(self, status: int, connection: _Connection | None = None) -> None:
         """Send a modem status frame (0x8A)."""
         target = connection or self.active
@@ -581,8 +632,25 @@ class XBeeFrontend(RadioFrontend):
             kwargs["dst_ieee"] = dst64
             kwargs["dst_nwk"] = None if dst16 == 0xFFFE else dst16
             delivery = self.network.send_from_host(**kwargs)
-        if frame_id:
+        if not frame_id:
+            return
+        if delivery.queued and delivery.result is not None:
+            # The XBee reports a frame for a sleeping child once the child polled
+            # for it, or failed when its buffering time is over.
+            delivery.result.add_done_callback(
+                functools.partial(self._tx_status_when_done, connection, frame_id)
+            )
+        else:
             self._tx_status(connection, frame_id, delivery)
+
+    def _tx_status_when_done(
+        self,
+        connection: _Connection,
+        frame_id: int,
+        result: asyncio.Future[Delivery],
+    ) -> None:
+        if not result.cancelled():
+            self._tx_status(connection, frame_id, result.result())
 
     def _tx_status(
         self, connection: _Connection, frame_id: int, delivery: Delivery
@@ -597,7 +665,8 @@ class XBeeFrontend(RadioFrontend):
                 0,
             ]
         )
-        if delivery.ok or self.failure_delay <= 0:
+        immediate = delivery.ok or delivery.status is DeliveryStatus.EXPIRED
+        if immediate or self.failure_delay <= 0:
             connection.send(status)
         else:
             self.network.spawn(self._send_later(connection, status, self.failure_delay))
