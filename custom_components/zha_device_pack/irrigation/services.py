@@ -281,28 +281,23 @@ def _plan_start(data: dict[str, Any], lists: ProgramLists) -> Apply:
     return start
 
 
-def _plan_add_scheduled(data: dict[str, Any], lists: ProgramLists) -> Apply:
-    request = programs.AddProgram(build_scheduled(data, None))
-    return lambda c: c.async_program_request(ProgramKind.SCHEDULED, request)
+# The program builder of each kind: service fields (+ the stored program) -> program.
+_BUILDERS: Final[dict[ProgramKind, Callable[[dict[str, Any], Any], Any]]] = {
+    ProgramKind.SCHEDULED: build_scheduled,
+    ProgramKind.CYCLE: build_cycle,
+}
 
 
-def _plan_update_scheduled(data: dict[str, Any], lists: ProgramLists) -> Apply:
+def _plan_add(kind: ProgramKind, data: dict[str, Any], lists: ProgramLists) -> Apply:
+    request = programs.AddProgram(_BUILDERS[kind](data, None))
+    return lambda c: c.async_program_request(kind, request)
+
+
+def _plan_update(kind: ProgramKind, data: dict[str, Any], lists: ProgramLists) -> Apply:
     program_id = data["program_id"]
-    base = lists.find(ProgramKind.SCHEDULED, program_id)
-    request = programs.ModifyProgram(program_id, build_scheduled(data, base))
-    return lambda c: c.async_program_request(ProgramKind.SCHEDULED, request)
-
-
-def _plan_add_cycle(data: dict[str, Any], lists: ProgramLists) -> Apply:
-    request = programs.AddProgram(build_cycle(data, None))
-    return lambda c: c.async_program_request(ProgramKind.CYCLE, request)
-
-
-def _plan_update_cycle(data: dict[str, Any], lists: ProgramLists) -> Apply:
-    program_id = data["program_id"]
-    base = lists.find(ProgramKind.CYCLE, program_id)
-    request = programs.ModifyProgram(program_id, build_cycle(data, base))
-    return lambda c: c.async_program_request(ProgramKind.CYCLE, request)
+    base = lists.find(kind, program_id)
+    request = programs.ModifyProgram(program_id, _BUILDERS[kind](data, base))
+    return lambda c: c.async_program_request(kind, request)
 
 
 def _plan_delete(data: dict[str, Any], lists: ProgramLists) -> Apply:
@@ -319,10 +314,10 @@ def _plan_refresh(data: dict[str, Any], lists: ProgramLists) -> Apply:
 
 _PLANNERS: Final[dict[str, Planner]] = {
     SERVICE_START_IRRIGATION: _plan_start,
-    SERVICE_ADD_SCHEDULED: _plan_add_scheduled,
-    SERVICE_UPDATE_SCHEDULED: _plan_update_scheduled,
-    SERVICE_ADD_CYCLE: _plan_add_cycle,
-    SERVICE_UPDATE_CYCLE: _plan_update_cycle,
+    SERVICE_ADD_SCHEDULED: partial(_plan_add, ProgramKind.SCHEDULED),
+    SERVICE_UPDATE_SCHEDULED: partial(_plan_update, ProgramKind.SCHEDULED),
+    SERVICE_ADD_CYCLE: partial(_plan_add, ProgramKind.CYCLE),
+    SERVICE_UPDATE_CYCLE: partial(_plan_update, ProgramKind.CYCLE),
     SERVICE_DELETE_PROGRAM: _plan_delete,
     SERVICE_REFRESH_PROGRAMS: _plan_refresh,
 }

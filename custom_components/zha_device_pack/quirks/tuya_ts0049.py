@@ -198,7 +198,7 @@ class TuyaIrrigationCluster(CustomCluster):
             foundation.ReadAttributeRecord(
                 t.uint16_t(attr),
                 Status.SUCCESS,
-                foundation.TypeValue(value=self._attr_cache.get(attr)),
+                foundation.TypeValue(value=self.get(int(attr))),
             )
             for attr in local
         ]
