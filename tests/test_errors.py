@@ -7,12 +7,17 @@ from pathlib import Path
 import re
 
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import service
 import pytest
+import yaml
+from zha.exceptions import ZHAException
 from zigpy.exceptions import DeliveryError
+from zigpy.zcl.foundation import Status
 
 from custom_components.zha_device_pack.const import DOMAIN
 from custom_components.zha_device_pack.errors import translated_device_errors
 from custom_components.zha_device_pack.families import FAMILIES
+from custom_components.zha_device_pack.quirks.exceptions import CommandRefusedError
 
 PACKAGE = Path(__file__).parents[1] / "custom_components" / DOMAIN
 MESSAGES: dict[str, dict[str, str]] = json.loads(
@@ -49,24 +54,51 @@ def test_family_keys_are_prefixed_and_name_the_device() -> None:
         key for key in MESSAGES if key not in shared and not key.startswith(prefixes)
     ] == []
     for family in FAMILIES:
-        for suffix in ("timeout", "command_failed", "not_available"):
+        for suffix in ("no_answer", "refused", "command_failed", "not_available"):
             assert f"{family.name}_{suffix}" in MESSAGES
-    assert "valve" in MESSAGES["irrigation_timeout"]["message"]
+    assert "valve did not answer" in MESSAGES["irrigation_no_answer"]["message"]
 
 
 async def test_device_failures_become_translated_errors() -> None:
     with pytest.raises(HomeAssistantError) as caught:
         async with translated_device_errors("irrigation"):
             raise TimeoutError
-    assert caught.value.translation_key == "irrigation_timeout"
+    assert caught.value.translation_key == "irrigation_no_answer"
     assert caught.value.translation_domain == DOMAIN
 
+    # A sleeping valve: the radio could not deliver the frame. No raw TXStatus for the user.
     with pytest.raises(HomeAssistantError) as caught:
         async with translated_device_errors("irrigation"):
             raise DeliveryError(
                 "Failed to deliver message: <TXStatus.NETWORK_ACK_FAILURE: 33>"
             )
+    assert caught.value.translation_key == "irrigation_no_answer"
+    assert caught.value.translation_placeholders == {}
+
+    with pytest.raises(HomeAssistantError) as caught:
+        async with translated_device_errors("irrigation"):
+            raise CommandRefusedError(Status.INSUFFICIENT_SPACE)
+    assert caught.value.translation_key == "irrigation_refused"
+    assert caught.value.translation_placeholders == {"status": "INSUFFICIENT_SPACE"}
+
+    with pytest.raises(HomeAssistantError) as caught:
+        async with translated_device_errors("irrigation"):
+            raise ZHAException("unexpected answer")
     assert caught.value.translation_key == "irrigation_command_failed"
-    assert caught.value.translation_placeholders == {
-        "error": "Failed to deliver message: <TXStatus.NETWORK_ACK_FAILURE: 33>"
+    assert caught.value.translation_placeholders == {"error": "unexpected answer"}
+
+
+def test_services_yaml_is_valid_and_times_have_no_seconds() -> None:
+    """HA's own schema accepts services.yaml; time-of-day fields offer hours:minutes only."""
+    data = yaml.safe_load((PACKAGE / "services.yaml").read_text(encoding="utf-8"))
+    assert service._SERVICES_SCHEMA(data)
+    time_fields = {
+        (name, field): spec["selector"]
+        for name, action in data.items()
+        for field, spec in action.get("fields", {}).items()
+        if field.endswith("_time")
     }
+    assert len(time_fields) == 6
+    assert all(
+        selector == {"text": {"type": "time"}} for selector in time_fields.values()
+    )

@@ -12,9 +12,10 @@ from typing import Any
 
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from zha.exceptions import ZHAException
-from zigpy.exceptions import ZigbeeException
+from zigpy.exceptions import DeliveryError, ZigbeeException
 
 from .const import DOMAIN
+from .quirks.exceptions import CommandRefusedError, NoAnswerError
 
 
 def _placeholders(values: dict[str, Any]) -> dict[str, str]:
@@ -43,13 +44,16 @@ def device_error(key: str, **placeholders: Any) -> HomeAssistantError:
 async def translated_device_errors(family: str) -> AsyncIterator[None]:
     """Turn a failed exchange with a device of ``family`` into a translated HA error.
 
-    A timeout becomes ``<family>_timeout``; a refusal, a delivery failure or any other zigpy/zha
-    error ``<family>_command_failed`` with the error's text.
+    No answer (a timeout, or a frame the radio could not deliver: a sleeping or unreachable
+    device) becomes ``<family>_no_answer``; an error status from the device
+    ``<family>_refused``; any other zigpy/zha error ``<family>_command_failed`` with its text.
     """
     try:
         yield
-    except TimeoutError as err:
-        raise device_error(f"{family}_timeout") from err
+    except (TimeoutError, DeliveryError, NoAnswerError) as err:
+        raise device_error(f"{family}_no_answer") from err
+    except CommandRefusedError as err:
+        raise device_error(f"{family}_refused", status=err.status.name) from err
     except (ZHAException, ZigbeeException) as err:
         raise device_error(
             f"{family}_command_failed", error=str(err) or type(err).__name__

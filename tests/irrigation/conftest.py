@@ -69,11 +69,24 @@ async def call(
 
 
 @pytest.fixture
+def valve_answer_mode() -> str:
+    """How the simulated valve answers program edits (parametrize: "list" or "seed").
+
+    "list": every edit is answered with the whole program list; "seed": add and modify are
+    answered with the edited task alone, as seed 004's data-format table words it.
+    """
+    return "list"
+
+
+@pytest.fixture
 async def valve_device(
-    hass: HomeAssistant, pack_setup: MockConfigEntry, zigbee: ZigbeeHarness
+    hass: HomeAssistant,
+    pack_setup: MockConfigEntry,
+    zigbee: ZigbeeHarness,
+    valve_answer_mode: str,
 ) -> SimDevice:
     """A TS0049 valve joined to ZHA with our quirk; its programs were refreshed on join."""
-    device = create_device("ts0049")
+    device = create_device("ts0049", answer_mode=valve_answer_mode)
     await zigbee.join(device)
     # The valve's status report at its next wake-up (the one it sends right after announcing
     # itself reaches zigpy before the interview and is dropped, as on real networks).

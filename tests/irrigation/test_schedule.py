@@ -123,10 +123,44 @@ def test_weekly_monday_wednesday() -> None:
     ]
 
 
-def test_weekly_ignores_start_date() -> None:
-    # The capture's weekly program carries 2022-08-01: the day the app stored it.
-    program = scheduled(start_date=date(2030, 1, 1))
-    assert len(starts(program, at(2026, 6, 1), at(2026, 6, 4))) == 3
+@pytest.mark.parametrize(
+    "recurrence", [Recurrence.WEEKLY, Recurrence.ODD_DAYS, Recurrence.EVEN_DAYS]
+)
+def test_runs_start_at_the_start_date(recurrence: Recurrence) -> None:
+    # The capture's weekly program carries 2022-08-01: the day the app stored it. A program
+    # created on 2026-06-03 did not water on 2026-06-01 or 06-02.
+    program = scheduled(start_date=date(2026, 6, 3), recurrence=recurrence)
+    expected = {
+        Recurrence.WEEKLY: [at(2026, 6, 3, 8), at(2026, 6, 4, 8), at(2026, 6, 5, 8)],
+        Recurrence.ODD_DAYS: [at(2026, 6, 3, 8), at(2026, 6, 5, 8)],
+        Recurrence.EVEN_DAYS: [at(2026, 6, 4, 8)],
+    }
+    assert starts(program, at(2026, 6, 1), at(2026, 6, 6)) == expected[recurrence]
+
+
+def test_no_run_before_the_program_was_first_seen() -> None:
+    """A cycle program (DP16 has no date) first seen at 10:40 on Tue 2026-06-02."""
+    seen = at(2026, 6, 2, 10, 40)
+    program = StoredProgram(
+        3, cycle(days=Weekday.TUESDAY | Weekday.FRIDAY, on_minutes=13, off_minutes=29)
+    )
+    runs = program_runs(
+        program, at(2026, 6, 1), at(2026, 6, 6), now=NOW, not_before=seen
+    )
+    assert [run.start for run in runs][:3] == [
+        # 08:00 + k * 42 min: 10:06 was before it was seen.
+        at(2026, 6, 2, 10, 48),
+        at(2026, 6, 2, 11, 30),
+        at(2026, 6, 2, 12, 12),
+    ]
+    assert runs[-1].start.date() == date(2026, 6, 5)
+    weekly = StoredProgram(1, scheduled(start_date=date(2026, 6, 2), start_minute=390))
+    assert [
+        run.start
+        for run in program_runs(
+            weekly, at(2026, 6, 1), at(2026, 6, 4), now=NOW, not_before=seen
+        )
+    ] == [at(2026, 6, 3, 6, 30)]
 
 
 def test_odd_days_across_a_31_day_month() -> None:

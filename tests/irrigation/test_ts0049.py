@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from homeassistant.components.zha.helpers import get_zha_gateway_proxy
-from homeassistant.const import STATE_CLOSED, STATE_OPEN
+from homeassistant.const import STATE_CLOSED, STATE_ON, STATE_OPEN, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
@@ -30,6 +30,9 @@ from tests.irrigation.conftest import (
 from tests.simulator import SimDevice
 from tests.simulator.models import create_device
 from tests.simulator.models.ts0049 import ts0049_valve
+
+# The valve answering edits with the whole list, or with the edited task alone (seed 004).
+BOTH_ANSWER_MODES = pytest.mark.parametrize("valve_answer_mode", ["list", "seed"])
 
 
 async def test_entities_replace_the_switch(
@@ -158,8 +161,37 @@ async def test_start_irrigation(
     await zigbee.wait_for(
         lambda: hass.states.get(valve).state == STATE_CLOSED, what="closed"
     )
+    # The user's own auto-off (10 min, 0x258 s) is set back once the run is over.
+    await zigbee.wait_for(lambda: model.irrigation_time == 600, what="restored")
+    assert tuya_frames(valve_device, 0xFE) == [
+        bytes.fromhex("0b000004b0"),
+        bytes.fromhex("0b00000258"),
+    ]
+    irrigation_time = entity(hass, valve_device, "number", "irrigation_time")
+    await zigbee.wait_for(
+        lambda: hass.states.get(irrigation_time).state == "10.0", what="number"
+    )
 
 
+async def test_start_irrigation_restores_after_a_manual_close_and_a_sleepy_valve(
+    hass: HomeAssistant, valve_device: SimDevice, valve: str, zigbee: ZigbeeHarness
+) -> None:
+    """Closed early from HA: restored at once; valve asleep then: at its next report."""
+    model = ts0049_valve(valve_device)
+    await call(hass, "start_irrigation", valve, duration="00:03:07")
+    assert model.irrigation_time == 187
+    valve_device.set_online(False)
+    model.switch(False)  # the user closes it at the valve while HA cannot reach it
+    model.flush()
+    await zigbee.network.settle()
+    await hass.async_block_till_done()
+    assert model.irrigation_time == 187
+    valve_device.set_online(True)
+    model.report_status()
+    await zigbee.wait_for(lambda: model.irrigation_time == 600, what="restored")
+
+
+@BOTH_ANSWER_MODES
 async def test_scheduled_program_lifecycle(
     hass: HomeAssistant, valve_device: SimDevice, valve: str
 ) -> None:
@@ -178,9 +210,11 @@ async def test_scheduled_program_lifecycle(
         start_date="2022-08-01",
         water_flow=100,
     )
-    # Seed DP17 "add": version 00, command 03, then the record (the captured one).
+    # Seed DP17 "add": version 00, command 03, then the record (the captured one); then the
+    # list is asked for (01) before the stored one is replaced.
     assert tuya_frames(valve_device, 0xFC) == [
-        bytes.fromhex("0003") + CAPTURED_SCHEDULED
+        bytes.fromhex("0003") + CAPTURED_SCHEDULED,
+        bytes.fromhex("0001"),
     ]
     (program,) = added["scheduled_programs"]
     assert program == {
@@ -202,14 +236,29 @@ async def test_scheduled_program_lifecycle(
         "update_scheduled_irrigation",
         valve,
         program_id=1,
+        start_time="06:30",
         duration=30,
+        weekdays=["thu", "mon"],
         water_flow=80,
     )
+    # 06:30 = 0x0186, 30 min, Mon+Thu = 0x12 (reversed bits would be Tue+Fri 0x24), 80 %.
     assert tuya_frames(valve_device, 0xFC) == [
-        bytes.fromhex("000201") + bytes.fromhex("01e0001e7f500107e6080101")
+        bytes.fromhex("000201") + bytes.fromhex("0186001e12500107e6080101"),
+        bytes.fromhex("0001"),
     ]
-    assert updated["scheduled_programs"][0]["duration"] == 30
-    assert updated["scheduled_programs"][0]["water_flow"] == 80
+    assert updated["scheduled_programs"] == [
+        {
+            "program_id": 1,
+            "enabled": True,
+            "start_time": "06:30",
+            "duration": 30,
+            "recurrence": "weekly",
+            "weekdays": ["mon", "thu"],
+            "start_date": "2022-08-01",
+            "interval_days": 1,
+            "water_flow": 80,
+        }
+    ]
 
     valve_device.clear_frames()
     deleted = await call(
@@ -220,6 +269,7 @@ async def test_scheduled_program_lifecycle(
     assert model.programs(17) == {}
 
 
+@BOTH_ANSWER_MODES
 async def test_cycle_program_lifecycle(
     hass: HomeAssistant, valve_device: SimDevice, valve: str
 ) -> None:
@@ -240,7 +290,10 @@ async def test_cycle_program_lifecycle(
     )
     # state/channel 0x03 (on, channel 1), days 0x0a (Mon, Wed), 480, 1200, 15, 60, 100
     record = bytes.fromhex("030a01e004b0000f003c64")
-    assert tuya_frames(valve_device, 0xFD) == [bytes.fromhex("0003") + record]
+    assert tuya_frames(valve_device, 0xFD) == [
+        bytes.fromhex("0003") + record,
+        bytes.fromhex("0001"),
+    ]
     assert added["cycle_programs"][0]["program_id"] == 1
     assert added["cycle_programs"][0]["weekdays"] == ["mon", "wed"]
     assert model.programs(16) == {1: record}
@@ -265,71 +318,249 @@ async def test_cycle_program_lifecycle(
     assert model.programs(16) == {}
 
 
-@pytest.mark.parametrize(
-    ("service", "data", "key"),
-    [
-        (
-            "add_scheduled_irrigation",
-            {"start_time": "08:00", "duration": 1440},
-            "irrigation_value_out_of_range",
-        ),
-        (
-            "add_scheduled_irrigation",
-            {"start_time": "08:00", "duration": 10, "water_flow": 101},
-            "irrigation_value_out_of_range",
-        ),
-        (
-            "add_scheduled_irrigation",
-            {
-                "start_time": "08:00",
-                "duration": 10,
-                "recurrence": "weekly",
-                "weekdays": [],
-            },
-            "irrigation_weekdays_required",
-        ),
-        (
-            "add_scheduled_irrigation",
-            {"start_time": "08:00:30", "duration": 10, "weekdays": ["mon"]},
-            "irrigation_time_not_whole_minute",
-        ),
-        (
-            "update_scheduled_irrigation",
-            {"program_id": 7, "duration": 10},
-            "irrigation_unknown_program",
-        ),
-        (
-            "delete_irrigation_program",
-            {"program_id": 7, "program_type": "cycle"},
-            "irrigation_unknown_program",
-        ),
-        (
-            "start_irrigation",
-            {"duration": {"hours": 24, "seconds": 1}},
-            "irrigation_value_out_of_range",
-        ),
+SCHEDULED_OK = {"start_time": "06:30", "duration": 20, "weekdays": ["mon", "thu"]}
+CYCLE_OK = {
+    "start_time": "19:05",
+    "end_time": "21:40",
+    "irrigation_duration": 13,
+    "pause_duration": 29,
+}
+
+
+def minutes(field: str, value: int, minimum: int = 1) -> dict[str, str]:
+    return {
+        "field": field,
+        "value": str(value),
+        "minimum": str(minimum),
+        "maximum": "1439",
+    }
+
+
+# (action, data, translation key, placeholders): every field of every action. Existing
+# programs: scheduled 1 and cycle 1 (see the test); unknown ids are 7.
+BAD_INPUT: list[tuple[str, dict[str, Any], str, dict[str, str]]] = [
+    # start_irrigation
+    (
+        "start_irrigation",
+        {"duration": {"hours": 25}},
+        "irrigation_duration_out_of_range",
+        {"field": "Duration", "value": "25:00:00"},
+    ),
+    (
+        "start_irrigation",
+        {"duration": {"hours": 24, "seconds": 1}},
+        "irrigation_duration_out_of_range",
+        {"field": "Duration", "value": "24:00:01"},
+    ),
+    (
+        "start_irrigation",
+        {"duration": 0},
+        "irrigation_duration_out_of_range",
+        {"field": "Duration", "value": "0:00:00"},
+    ),
+    (
+        "start_irrigation",
+        {"duration": {"seconds": 1, "milliseconds": 500}},
+        "irrigation_duration_whole_seconds",
+        {},
+    ),
+    # add_scheduled_irrigation
+    (
+        "add_scheduled_irrigation",
+        {"duration": 20},
+        "irrigation_missing_field",
+        {"field": "Start time"},
+    ),
+    (
+        "add_scheduled_irrigation",
+        {"start_time": "06:30"},
+        "irrigation_missing_field",
+        {"field": "Duration"},
+    ),
+    (
+        "add_scheduled_irrigation",
+        {**SCHEDULED_OK, "start_time": "06:30:15"},
+        "irrigation_time_not_whole_minute",
+        {"field": "Start time", "value": "06:30:15"},
+    ),
+    (
+        "add_scheduled_irrigation",
+        {**SCHEDULED_OK, "duration": 0},
+        "irrigation_minutes_out_of_range",
+        minutes("Duration", 0),
+    ),
+    (
+        "add_scheduled_irrigation",
+        {**SCHEDULED_OK, "duration": 1440},
+        "irrigation_minutes_out_of_range",
+        minutes("Duration", 1440),
+    ),
+    (
+        "add_scheduled_irrigation",
+        {**SCHEDULED_OK, "water_flow": 101},
+        "irrigation_percent_out_of_range",
+        {"field": "Water flow", "value": "101", "minimum": "0", "maximum": "100"},
+    ),
+    (
+        "add_scheduled_irrigation",
+        {**SCHEDULED_OK, "water_flow": -1},
+        "irrigation_percent_out_of_range",
+        {"field": "Water flow", "value": "-1", "minimum": "0", "maximum": "100"},
+    ),
+    (
+        "add_scheduled_irrigation",
+        {**SCHEDULED_OK, "recurrence": "every_n_days", "interval_days": 32},
+        "irrigation_days_out_of_range",
+        {"field": "Every n days", "value": "32", "minimum": "1", "maximum": "31"},
+    ),
+    (
+        "add_scheduled_irrigation",
+        {**SCHEDULED_OK, "recurrence": "every_n_days", "interval_days": 0},
+        "irrigation_days_out_of_range",
+        {"field": "Every n days", "value": "0", "minimum": "1", "maximum": "31"},
+    ),
+    (
+        "add_scheduled_irrigation",
+        {**SCHEDULED_OK, "recurrence": "every_n_days"},
+        "irrigation_missing_field",
+        {"field": "Every n days"},
+    ),
+    (
+        "add_scheduled_irrigation",
+        {**SCHEDULED_OK, "recurrence": "weekly", "weekdays": []},
+        "irrigation_weekdays_required",
+        {},
+    ),
+    # update_scheduled_irrigation
+    (
+        "update_scheduled_irrigation",
+        {"program_id": 7, "duration": 10},
+        "irrigation_unknown_program",
+        {"program_id": "7"},
+    ),
+    (
+        "update_scheduled_irrigation",
+        {"program_id": 1, "duration": 1440},
+        "irrigation_minutes_out_of_range",
+        minutes("Duration", 1440),
+    ),
+    (
+        "update_scheduled_irrigation",
+        {"program_id": 1, "start_time": "05:59:59"},
+        "irrigation_time_not_whole_minute",
+        {"field": "Start time", "value": "05:59:59"},
+    ),
+    (
+        "update_scheduled_irrigation",
+        {"program_id": 1, "water_flow": 150},
+        "irrigation_percent_out_of_range",
+        {"field": "Water flow", "value": "150", "minimum": "0", "maximum": "100"},
+    ),
+    (
+        "update_scheduled_irrigation",
+        {"program_id": 1, "interval_days": 45},
+        "irrigation_days_out_of_range",
+        {"field": "Every n days", "value": "45", "minimum": "1", "maximum": "31"},
+    ),
+    (
+        "update_scheduled_irrigation",
+        {"program_id": 1, "weekdays": []},
+        "irrigation_weekdays_required",
+        {},
+    ),
+    # add_cycle_irrigation
+    *(
         (
             "add_cycle_irrigation",
-            {
-                "start_time": "20:00",
-                "end_time": "08:00",
-                "irrigation_duration": 5,
-                "pause_duration": 5,
-            },
-            "irrigation_end_before_start",
-        ),
-        (
-            "add_cycle_irrigation",
-            {
-                "start_time": "08:00",
-                "end_time": "09:00",
-                "irrigation_duration": 1500,
-                "pause_duration": 5,
-            },
-            "irrigation_value_out_of_range",
-        ),
-    ],
-)
+            {key: value for key, value in CYCLE_OK.items() if key != missing},
+            "irrigation_missing_field",
+            {"field": name},
+        )
+        for missing, name in (
+            ("start_time", "Start time"),
+            ("end_time", "End time"),
+            ("irrigation_duration", "Watering time"),
+            ("pause_duration", "Pause"),
+        )
+    ),
+    (
+        "add_cycle_irrigation",
+        {**CYCLE_OK, "end_time": "21:40:30"},
+        "irrigation_time_not_whole_minute",
+        {"field": "End time", "value": "21:40:30"},
+    ),
+    (
+        "add_cycle_irrigation",
+        {**CYCLE_OK, "end_time": "19:05"},
+        "irrigation_empty_window",
+        {"time": "19:05"},
+    ),
+    (
+        "add_cycle_irrigation",
+        {**CYCLE_OK, "irrigation_duration": 0},
+        "irrigation_minutes_out_of_range",
+        minutes("Watering time", 0),
+    ),
+    (
+        "add_cycle_irrigation",
+        {**CYCLE_OK, "irrigation_duration": 1500},
+        "irrigation_minutes_out_of_range",
+        minutes("Watering time", 1500),
+    ),
+    (
+        "add_cycle_irrigation",
+        {**CYCLE_OK, "pause_duration": 1440},
+        "irrigation_minutes_out_of_range",
+        minutes("Pause", 1440, minimum=0),
+    ),
+    (
+        "add_cycle_irrigation",
+        {**CYCLE_OK, "water_flow": 101},
+        "irrigation_percent_out_of_range",
+        {"field": "Water flow", "value": "101", "minimum": "0", "maximum": "100"},
+    ),
+    # update_cycle_irrigation
+    (
+        "update_cycle_irrigation",
+        {"program_id": 7, "enabled": False},
+        "irrigation_unknown_program",
+        {"program_id": "7"},
+    ),
+    (
+        "update_cycle_irrigation",
+        {"program_id": 1, "water_flow": 101},
+        "irrigation_percent_out_of_range",
+        {"field": "Water flow", "value": "101", "minimum": "0", "maximum": "100"},
+    ),
+    (
+        "update_cycle_irrigation",
+        {"program_id": 1, "pause_duration": -1},
+        "irrigation_minutes_out_of_range",
+        minutes("Pause", -1, minimum=0),
+    ),
+    (
+        "update_cycle_irrigation",
+        {"program_id": 1, "start_time": "21:40"},
+        "irrigation_empty_window",
+        {"time": "21:40"},
+    ),
+    # delete_irrigation_program
+    (
+        "delete_irrigation_program",
+        {"program_id": 7, "program_type": "scheduled"},
+        "irrigation_unknown_program",
+        {"program_id": "7"},
+    ),
+    (
+        "delete_irrigation_program",
+        {"program_id": 7, "program_type": "cycle"},
+        "irrigation_unknown_program",
+        {"program_id": "7"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("service", "data", "key", "placeholders"), BAD_INPUT)
 async def test_bad_input_is_refused_and_nothing_is_sent(
     hass: HomeAssistant,
     valve_device: SimDevice,
@@ -337,8 +568,11 @@ async def test_bad_input_is_refused_and_nothing_is_sent(
     service: str,
     data: dict[str, Any],
     key: str,
+    placeholders: dict[str, str],
 ) -> None:
     """Invalid values raise a translated ServiceValidationError before any frame is sent."""
+    await call(hass, "add_scheduled_irrigation", valve, **SCHEDULED_OK)
+    await call(hass, "add_cycle_irrigation", valve, **CYCLE_OK)
     model = ts0049_valve(valve_device)
     before = model.snapshot()
     entry = hass.config_entries.async_entries(DOMAIN)[0]
@@ -350,11 +584,55 @@ async def test_bad_input_is_refused_and_nothing_is_sent(
             DOMAIN, service, {"entity_id": valve, **data}, blocking=True
         )
 
-    assert err.value.translation_key == key
+    assert (err.value.translation_key, err.value.translation_placeholders) == (
+        key,
+        placeholders,
+    )
     assert err.value.translation_domain == DOMAIN
     assert valve_device.frames(general=False) == []
     assert model.snapshot() == before
     assert irrigation(entry).controllers[valve_device.ieee].lists is lists_before
+
+
+async def test_error_messages_name_fields_and_units_as_typed(
+    hass: HomeAssistant, valve_device: SimDevice, valve: str
+) -> None:
+    """The message a user reads: the field as the UI names it, in the unit they typed."""
+    with pytest.raises(ServiceValidationError) as err:
+        await call(hass, "start_irrigation", valve, duration="25:00:00")
+    assert str(err.value) == (
+        # (HA drops the final full stop of translated messages.)
+        "Duration must be at least 1 second and at most 24 h; you entered 25:00:00"
+    )
+    with pytest.raises(ServiceValidationError) as err:
+        await call(
+            hass, "add_cycle_irrigation", valve, **{**CYCLE_OK, "water_flow": 120}
+        )
+    assert str(err.value) == "Water flow must be from 0 % to 100 %; you entered 120 %"
+
+
+async def test_overnight_cycle_window(
+    hass: HomeAssistant, valve_device: SimDevice, valve: str
+) -> None:
+    """A window ending before it starts ends the next day: stored, shown and editable."""
+    added = await call(
+        hass,
+        "add_cycle_irrigation",
+        valve,
+        start_time="22:10",
+        end_time="01:35",
+        irrigation_duration=25,
+        pause_duration=35,
+        weekdays=["tue", "sat"],
+    )
+    # 22:10 = 0x0532, 01:35 = 0x005f, Tue+Sat = 0x44.
+    (record,) = ts0049_valve(valve_device).programs(16).values()
+    assert record == bytes.fromhex("0344 0532 005f 0019 0023 64".replace(" ", ""))
+    assert added["cycle_programs"][0]["end_time"] == "01:35"
+    updated = await call(
+        hass, "update_cycle_irrigation", valve, program_id=1, end_time="02:05"
+    )
+    assert updated["cycle_programs"][0]["end_time"] == "02:05"
 
 
 async def test_offline_valve_fails_and_keeps_the_stored_list(
@@ -379,7 +657,9 @@ async def test_offline_valve_fails_and_keeps_the_stored_list(
             hass, "add_scheduled_irrigation", valve, start_time="07:00", duration=5
         )
     assert not isinstance(err.value, ServiceValidationError)
-    assert err.value.translation_key == "irrigation_command_failed"
+    # The radio could not deliver it (TXStatus NETWORK_ACK_FAILURE): "did not answer".
+    assert err.value.translation_key == "irrigation_no_answer"
+    assert err.value.translation_placeholders == {}
     assert controller.lists is before
     assert len(ts0049_valve(valve_device).programs(17)) == 1
 
@@ -410,11 +690,13 @@ async def test_device_refusal_is_reported(
             duration=5,
             weekdays=["mon"],
         )
-    assert "INSUFFICIENT_SPACE" in str(err.value.translation_placeholders)
+    assert err.value.translation_key == "irrigation_refused"
+    assert err.value.translation_placeholders == {"status": "INSUFFICIENT_SPACE"}
     assert controller.lists is before
     assert len(ts0049_valve(valve_device).programs(17)) == 4
 
 
+@BOTH_ANSWER_MODES
 async def test_concurrent_edits_are_serialized(
     hass: HomeAssistant, valve_device: SimDevice, valve: str
 ) -> None:
@@ -438,15 +720,21 @@ async def test_concurrent_edits_are_serialized(
             weekdays=["tue"],
         ),
     )
-    assert len(tuya_frames(valve_device, 0xFC)) == 2
-    assert {p["program_id"] for p in second["scheduled_programs"]} | {
-        p["program_id"] for p in first["scheduled_programs"]
-    } == {1, 2}
+    # add, its confirming query, then the second add and its query: never interleaved.
+    assert [frame[:2] for frame in tuya_frames(valve_device, 0xFC)] == [
+        b"\x00\x03",
+        b"\x00\x01",
+        b"\x00\x03",
+        b"\x00\x01",
+    ]
+    assert [p["program_id"] for p in first["scheduled_programs"]] == [1]
+    assert [p["program_id"] for p in second["scheduled_programs"]] == [1, 2]
     assert len(ts0049_valve(valve_device).programs(17)) == 2
-    # The second request left only after the valve answered the first one.
+    # The second request left only after the valve answered the first one's query.
     sent = valve_device.frames(cluster=TUYA, command=0xFC)
     answers = [f for f in valve_device.sent if f.cluster_id == TUYA]
-    assert answers and answers[0].timestamp < sent[1].timestamp
+    assert len(answers) >= 2
+    assert answers[1].timestamp < sent[2].timestamp
 
 
 async def test_programs_survive_a_restart_while_the_valve_sleeps(
@@ -520,6 +808,7 @@ async def test_fault_report(
     assert hass.states.get(problem).state == "on"
 
 
+@BOTH_ANSWER_MODES
 async def test_calendar_create_update_delete(
     hass: HomeAssistant,
     hass_ws_client: Any,
@@ -638,7 +927,7 @@ async def test_valve_timeout_keeps_the_stored_list(
         await call(
             hass, "add_scheduled_irrigation", valve, start_time="07:00", duration=5
         )
-    assert err.value.translation_key == "irrigation_timeout"
+    assert err.value.translation_key == "irrigation_no_answer"
     assert controller.lists is before
     assert controller.lists.scheduled == ()
     await valve_device.network.settle(timeout=3)
@@ -742,3 +1031,47 @@ async def test_valve_follows_zha_reload_and_reinterview(
     assert hass.states.get(calendar) is not None
     response = await call(hass, "refresh_irrigation_programs", valve)
     assert len(response["scheduled_programs"]) == 2
+
+
+async def test_status_is_unknown_until_reported_and_persists(
+    hass: HomeAssistant,
+    pack_setup: MockConfigEntry,
+    zha_setup: MockConfigEntry,
+    zigbee: ZigbeeHarness,
+) -> None:
+    """Weather delay, fault code and fault problem agree: unknown, then the valve's values.
+
+    After a restart (here: ZHA reloaded while the valve sleeps) the last reported values
+    are shown again, not "unknown" and not a made-up "OK".
+    """
+    device = create_device("ts0049")
+    await zigbee.join(device)
+    status = {
+        "select": entity(hass, device, "select", "weather_delay"),
+        "fault_code": entity(hass, device, "sensor", "fault"),
+        "problem": entity(hass, device, "binary_sensor", "fault_problem"),
+        "work_state": entity(hass, device, "sensor", "work_state"),
+    }
+    assert {
+        key: hass.states.get(eid).state for key, eid in status.items()
+    } == dict.fromkeys(status, STATE_UNKNOWN)
+
+    model = ts0049_valve(device)
+    model.set_fault(5)
+    model.report_status()
+    expected = {
+        "select": "Disabled",
+        "fault_code": "5",
+        "problem": STATE_ON,
+        "work_state": "Idle",
+    }
+    await zigbee.wait_for(
+        lambda: {k: hass.states.get(e).state for k, e in status.items()} == expected,
+        what="reported status",
+    )
+
+    device.set_online(False)
+    assert await hass.config_entries.async_reload(zha_setup.entry_id)
+    await hass.async_block_till_done()
+    await zigbee.wait_for_entities(device)
+    assert {k: hass.states.get(e).state for k, e in status.items()} == expected

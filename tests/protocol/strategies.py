@@ -55,6 +55,7 @@ scheduled_programs = st.builds(
     recurrence=st.sampled_from(Recurrence),
     start_date=st.dates(),
     interval_days=st.integers(1, 31),
+    undocumented_setting_bits=st.sampled_from([0, 0x02, 0x04, 0x08, 0x0E]),
 )
 
 

@@ -261,10 +261,6 @@ SCHEDULED_RECORD_REJECTIONS = [
     ("01e0 000f 80 64 01 07e6 08 01 01", "days 128"),
     ("01e0 000f fe 64 01 07e6 08 01 01", "days 254"),
     ("01e0 000f 7f 65 01 07e6 08 01 01", "water_flow_percent 101"),
-    ("01e0 000f 7f 64 05 07e6 08 01 01", "reserved bits 2-3"),
-    ("01e0 000f 7f 64 09 07e6 08 01 01", "reserved bits 2-3"),
-    ("01e0 000f 7f 64 02 07e6 08 01 01", "unknown on/off state"),
-    ("01e0 000f 7f 64 03 07e6 08 01 01", "unknown on/off state"),
     ("01e0 000f 7f 64 31 07e6 08 01 01", "unknown recurrence"),
     ("01e0 000f 7f 64 81 07e6 08 01 01", "unknown recurrence"),
     ("01e0 000f 7f 64 f1 07e6 08 01 01", "unknown recurrence"),
@@ -277,6 +273,42 @@ SCHEDULED_RECORD_REJECTIONS = [
     ("01e0 000f 7f 64 01 07e6 08 01 00", "interval_days 0 is outside 1..31"),
     ("01e0 000f 7f 64 01 07e6 08 01 20", "interval_days 32"),
 ]
+
+
+@pytest.mark.parametrize(
+    ("setting", "enabled", "undocumented"),
+    [
+        # Seed 004 documents on/off 00/01 in bits 0-1 and nothing in bits 2-3; a list with
+        # other bits must still decode, and the bits must survive an edit.
+        (0x05, True, 0x04),  # weekly, on, reserved bit 2
+        (0x19, True, 0x08),  # odd days, on, reserved bit 3
+        (0x22, False, 0x02),  # even days, on/off field 10
+        (0x4F, True, 0x0E),  # every n days, on/off field 11, both reserved bits
+    ],
+)
+def test_undocumented_setting_bits_are_kept(
+    setting: int, enabled: bool, undocumented: int
+) -> None:
+    record = bytes.fromhex(f"0186 0014 12 4b {setting:02x} 07ea 0b 07 03")
+    (stored,) = decode_scheduled_answer(b"\x00\x05" + record)
+    program = stored.program
+    assert (program.enabled, program.undocumented_setting_bits) == (
+        enabled,
+        undocumented,
+    )
+    assert program.recurrence == Recurrence(setting >> 4)
+    assert encode_scheduled_answer((stored,)) == b"\x00\x05" + record
+    # Switching it on or off touches bit 0 only.
+    toggled = replace(program, enabled=not enabled)
+    assert encode_scheduled_request(ModifyProgram(5, toggled)) == bytes.fromhex(
+        f"00 02 05 0186 0014 12 4b {setting ^ 0x01:02x} 07ea 0b 07 03"
+    )
+
+
+@pytest.mark.parametrize("bits", [0x01, 0x10, 0x80, -2, True])
+def test_undocumented_setting_bits_out_of_their_mask(bits: object) -> None:
+    with pytest.raises(IrrigationProgramError, match="undocumented_setting_bits"):
+        replace(SCHEDULED, undocumented_setting_bits=bits)
 
 
 @pytest.mark.parametrize(

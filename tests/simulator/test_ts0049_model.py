@@ -329,8 +329,6 @@ def _sched(setting: str = "01", days: str = "7f", tail: str = "07e6 08 01 01") -
         (0xFC, "00 03 01e0 05a0 7f 64 01 07e6 08 01 01", Status.INVALID_VALUE),
         (0xFC, "00 03 01e0 000f 7f 65 01 07e6 08 01 01", Status.INVALID_VALUE),
         (0xFC, "00 03" + _sched(days="80"), Status.INVALID_VALUE),
-        (0xFC, "00 03" + _sched(setting="02"), Status.INVALID_VALUE),  # on/off 10
-        (0xFC, "00 03" + _sched(setting="05"), Status.INVALID_VALUE),  # bit 2
         (0xFC, "00 03" + _sched(setting="31"), Status.INVALID_VALUE),  # recurrence 3
         (0xFC, "00 03" + _sched(setting="81"), Status.INVALID_VALUE),  # recurrence 8
         (0xFC, "00 03" + _sched(tail="07e6 02 1e 01"), Status.INVALID_VALUE),  # 02-30
@@ -367,7 +365,7 @@ async def test_program_errors_change_nothing(
 
 
 async def test_program_edge_values_accepted(host: CaptureFrontend) -> None:
-    device = await joined(host)
+    device = await joined(host, max_programs=8)
     accepted = [
         (0xFD, CYCLE_B),  # end before start: a window past midnight
         (0xFD, "fe 00 0000 0000 0000 0000 00"),  # channel 127, one-time, zeros
@@ -375,14 +373,19 @@ async def test_program_edge_values_accepted(host: CaptureFrontend) -> None:
         (0xFC, _sched(days="00")),  # weekly without a weekday: a one-time task
         (0xFC, _sched(days="00", setting="10", tail="07e4 02 1d 1f")),  # odd days
         (0xFC, "059f 059f 00 00 20 07e6 0c 1f 01"),  # even days, off, maxima
+        # undocumented bits are stored as given: on/off 10 and 11, reserved bits 2-3
+        (0xFC, _sched(setting="02")),
+        (0xFC, _sched(setting="4f")),
+        (0xFD, "a5 12 0186 0479 000d 001d 64"),  # channel bits 1010010
     ]
     for command, record in accepted:
         frames = await send(host, device, TUYA, command, "00 03" + record, ddr=True)
         assert len(frames) == 1
         assert frames[0][1].endswith(h(record).hex())
     state = ts0049_state(device)
-    assert len(state.cycle_programs) == 2
+    assert len(state.cycle_programs) == 3
     assert state.scheduled_programs[1][4] == 0xFF  # stored as sent
+    assert state.scheduled_programs[6][6] == 0x4F
 
 
 async def test_capacity(host: CaptureFrontend) -> None:

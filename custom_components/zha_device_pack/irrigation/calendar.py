@@ -72,10 +72,17 @@ class IrrigationCalendar(ZhaDeviceLinkedEntity, CalendarEntity):
         lists = self._controller.lists
         now = dt_util.now()
         runs: list[schedule.IrrigationRun] = []
-        for scheduled in lists.scheduled:
-            runs.extend(schedule.program_runs(scheduled, start, end, now=now))
-        for cycle in lists.cycle:
-            runs.extend(schedule.program_runs(cycle, start, end, now=now))
+        for kind, stored_programs in (
+            (ProgramKind.SCHEDULED, lists.scheduled),
+            (ProgramKind.CYCLE, lists.cycle),
+        ):
+            for stored in stored_programs:
+                seen = lists.first_seen.get(
+                    schedule.program_uid(kind, stored.program_id)
+                )
+                runs.extend(
+                    schedule.program_runs(stored, start, end, now=now, not_before=seen)
+                )
         runs.sort(key=lambda run: run.start)
         return schedule.runs_to_events(runs, (*lists.scheduled, *lists.cycle))
 

@@ -120,7 +120,11 @@ class IrrigationFamily(DeviceFamily):
         """Return every valve's program lists."""
         return {
             "valves": [
-                {"ieee": str(ieee), **controller.lists.as_response()}
+                {
+                    "ieee": str(ieee),
+                    **controller.lists.as_response(),
+                    "undocumented_setting_bits": controller.lists.undocumented_bits(),
+                }
                 for ieee, controller in self.controllers.items()
             ]
         }

@@ -82,17 +82,25 @@ class IrrigationRun:
 
 
 def program_runs(
-    stored: AnyStoredProgram, start: datetime, end: datetime, *, now: datetime
+    stored: AnyStoredProgram,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+    not_before: datetime | None = None,
 ) -> list[IrrigationRun]:
     """Return the runs of one program that overlap [start, end), sorted by start.
 
     Datetimes must be timezone-aware; runs are in the zone of start. At most
     MAX_RUNS_PER_PROGRAM runs, the earliest. `now` only places a one-time cycle program, whose
-    DP16 record carries no date.
+    DP16 record carries no date. No run starts before `not_before` (when the program was first
+    seen) nor, for a DP17 program, before its start date: a program never ran before it existed.
     """
     zone = _zone_of(start, "start")
     _zone_of(end, "end")
     _zone_of(now, "now")
+    if not_before is not None:
+        _zone_of(not_before, "not_before")
     start_utc, end_utc = start.astimezone(UTC), end.astimezone(UTC)
     if start_utc >= end_utc:
         return []
@@ -107,12 +115,13 @@ def program_runs(
         kind = ProgramKind.CYCLE
         spans = _cycle_spans(program, first_day, last_day, zone, now.astimezone(UTC))
     runs: list[IrrigationRun] = []
+    floor = None if not_before is None else not_before.astimezone(UTC)
     # The spans come in start order, so the first one starting at or after the window's end
     # ends the search.
     for run_start, run_end in spans:
         if run_start >= end_utc or len(runs) >= MAX_RUNS_PER_PROGRAM:
             break
-        if run_end > start_utc:
+        if run_end > start_utc and (floor is None or run_start >= floor):
             runs.append(
                 IrrigationRun(
                     run_start.astimezone(zone),
@@ -161,9 +170,9 @@ def _scheduled_days(
             yield day
             day += timedelta(days=interval)
         return
-    # Weekly and odd/even days do not look at start_date: the real-valve capture carries a date
-    # (2022-08-01) on a weekly program, where it can only be the day the app stored it.
-    for day in _days(first_day, last_day):
+    # Weekly and odd/even programs run from their start date on: the real-valve capture carries
+    # a date (2022-08-01) on a weekly program, where it can only be the day the app stored it.
+    for day in _days(max(first_day, program.start_date), last_day):
         if program.recurrence == Recurrence.WEEKLY:
             matches = _on_weekday(program.days, day)
         else:

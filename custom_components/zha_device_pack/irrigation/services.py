@@ -10,21 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import date, time
+from datetime import date, time, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.const import ATTR_ENTITY_ID
-from homeassistant.core import ServiceCall, ServiceResponse
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
 from homeassistant.helpers import config_validation as cv, entity_registry as er
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
+from ..const import DOMAIN
 from ..errors import validation_error
 from ..family import FamilyService
 from ..protocol import irrigation_program as programs, tuya_dp
 from ..schedules import weekdays
-from ..schedules.clock import minute_of_time
+from ..schedules.clock import minute_of_time, minute_text
 from .controller import ProgramLists, ValveController
 from .schedule import ProgramKind
 
@@ -88,11 +90,25 @@ SCHEMAS: Final[dict[str, Any]] = {
 }
 
 
-def _check_range(field: str, value: int, minimum: int, maximum: int) -> int:
+class FieldValueError(ValueError):
+    """A service field's value is refused; the handler names the field as the UI does."""
+
+    def __init__(self, key: str, field: str, **placeholders: Any) -> None:
+        """Keep the translation key, the field key and the other placeholders."""
+        super().__init__(f"{key}: {field} {placeholders}")
+        self.key = key
+        self.field = field
+        self.placeholders = placeholders
+
+
+def _check_range(
+    field: str, value: int, minimum: int, maximum: int, *, unit: str
+) -> int:
+    """Return ``value`` when in range; ``unit`` picks the message (minutes, percent, days)."""
     if not minimum <= value <= maximum:
-        raise validation_error(
-            "irrigation_value_out_of_range",
-            field=field,
+        raise FieldValueError(
+            f"irrigation_{unit}_out_of_range",
+            field,
             value=value,
             minimum=minimum,
             maximum=maximum,
@@ -102,10 +118,31 @@ def _check_range(field: str, value: int, minimum: int, maximum: int) -> int:
 
 def _minute_of_day(field: str, value: time) -> int:
     if value.second or value.microsecond:
-        raise validation_error(
-            "irrigation_time_not_whole_minute", field=field, value=value.isoformat()
+        raise FieldValueError(
+            "irrigation_time_not_whole_minute", field, value=value.isoformat()
         )
     return minute_of_time(value)
+
+
+def _require(data: dict[str, Any], fields: tuple[str, ...]) -> None:
+    for name in fields:
+        if name not in data:
+            raise FieldValueError("irrigation_missing_field", name)
+
+
+def _program[P: (programs.CycleIrrigationProgram, programs.ScheduledIrrigationProgram)](
+    base: P, changes: dict[str, Any]
+) -> P:
+    """Apply ``changes``; whatever the codec still refuses is refused before sending."""
+    try:
+        program = replace(base, **changes)
+        if isinstance(program, programs.CycleIrrigationProgram):
+            programs.encode_cycle_request(programs.AddProgram(program))
+        else:
+            programs.encode_scheduled_request(programs.AddProgram(program))
+    except programs.IrrigationProgramError as err:
+        raise validation_error("irrigation_invalid_program", error=str(err)) from err
+    return program
 
 
 def build_scheduled(
@@ -114,9 +151,7 @@ def build_scheduled(
     """Build a DP17 program from service fields (``base`` supplies missing ones)."""
     creating = base is None
     if base is None:
-        missing = [name for name in ("start_time", "duration") if name not in data]
-        if missing:
-            raise validation_error("irrigation_missing_field", field=missing[0])
+        _require(data, ("start_time", "duration"))
         base = programs.ScheduledIrrigationProgram(
             enabled=True,
             start_minute=0,
@@ -132,11 +167,19 @@ def build_scheduled(
         changes["start_minute"] = _minute_of_day("start_time", data["start_time"])
     if "duration" in data:
         changes["duration_minutes"] = _check_range(
-            "duration", data["duration"], 1, programs.MAX_PROGRAM_MINUTES
+            "duration",
+            data["duration"],
+            1,
+            programs.MAX_PROGRAM_MINUTES,
+            unit="minutes",
         )
     if "water_flow" in data:
         changes["water_flow_percent"] = _check_range(
-            "water_flow", data["water_flow"], 0, programs.MAX_WATER_FLOW_PERCENT
+            "water_flow",
+            data["water_flow"],
+            0,
+            programs.MAX_WATER_FLOW_PERCENT,
+            unit="percent",
         )
     if "enabled" in data:
         changes["enabled"] = data["enabled"]
@@ -149,6 +192,7 @@ def build_scheduled(
             data["interval_days"],
             programs.MIN_INTERVAL_DAYS,
             programs.MAX_INTERVAL_DAYS,
+            unit="days",
         )
     recurrence_key = data.get("recurrence")
     if recurrence_key is not None:
@@ -157,14 +201,13 @@ def build_scheduled(
         changes["days"] = programs.Weekday(weekdays.bits_of_keys(data["weekdays"]))
     if recurrence_key == "once":
         changes["days"] = programs.Weekday(0)
-    program = replace(base, **changes)
+    if recurrence_key == "every_n_days" and "interval_days" not in data and creating:
+        raise FieldValueError("irrigation_missing_field", "interval_days")
+    program = _program(base, changes)
     if (
         recurrence_key == "weekly" or (recurrence_key is None and "weekdays" in data)
     ) and not program.days:
         raise validation_error("irrigation_weekdays_required")
-    if recurrence_key == "every_n_days" and "interval_days" not in data and creating:
-        raise validation_error("irrigation_missing_field", field="interval_days")
-    _validated(program)
     return program
 
 
@@ -173,9 +216,9 @@ def build_cycle(
 ) -> programs.CycleIrrigationProgram:
     """Build a DP16 program from service fields (``base`` supplies missing ones)."""
     if base is None:
-        for name in ("start_time", "end_time", "irrigation_duration", "pause_duration"):
-            if name not in data:
-                raise validation_error("irrigation_missing_field", field=name)
+        _require(
+            data, ("start_time", "end_time", "irrigation_duration", "pause_duration")
+        )
         base = programs.CycleIrrigationProgram(
             enabled=True,
             channel=1,
@@ -196,36 +239,31 @@ def build_cycle(
     ):
         if field in data:
             changes[attr] = _check_range(
-                field, data[field], minimum, programs.MAX_PROGRAM_MINUTES
+                field,
+                data[field],
+                minimum,
+                programs.MAX_PROGRAM_MINUTES,
+                unit="minutes",
             )
     if "water_flow" in data:
         changes["water_flow_percent"] = _check_range(
-            "water_flow", data["water_flow"], 0, programs.MAX_WATER_FLOW_PERCENT
+            "water_flow",
+            data["water_flow"],
+            0,
+            programs.MAX_WATER_FLOW_PERCENT,
+            unit="percent",
         )
     if "weekdays" in data:
         changes["days"] = programs.Weekday(weekdays.bits_of_keys(data["weekdays"]))
     if "enabled" in data:
         changes["enabled"] = data["enabled"]
-    program = replace(base, **changes)
-    if program.end_minute <= program.start_minute:
-        raise validation_error("irrigation_end_before_start")
-    _validated(program)
-    return program
-
-
-def _validated[
-    P: (programs.CycleIrrigationProgram, programs.ScheduledIrrigationProgram)
-](
-    program: P,
-) -> P:
-    """Last line: whatever the codec still refuses is refused before anything is sent."""
-    try:
-        if isinstance(program, programs.CycleIrrigationProgram):
-            programs.encode_cycle_request(programs.AddProgram(program))
-        else:
-            programs.encode_scheduled_request(programs.AddProgram(program))
-    except programs.IrrigationProgramError as err:
-        raise validation_error("irrigation_invalid_program", error=str(err)) from err
+    program = _program(base, changes)
+    # An end before the start is an overnight window (it ends the next day), as the valve and
+    # the calendar read it; the same minute twice is a window without any watering.
+    if program.end_minute == program.start_minute:
+        raise validation_error(
+            "irrigation_empty_window", time=minute_text(program.start_minute)
+        )
     return program
 
 
@@ -252,16 +290,42 @@ type Apply = Callable[[ValveController], Awaitable[ProgramLists | None]]
 type Planner = Callable[[dict[str, Any], ProgramLists], Apply]
 
 
+def _period_text(period: timedelta) -> str:
+    """Return a duration as the user typed it in the UI: hours:minutes:seconds."""
+    total = int(period.total_seconds())
+    sign, total = ("-", -total) if total < 0 else ("", total)
+    return f"{sign}{total // 3600}:{total // 60 % 60:02d}:{total % 60:02d}"
+
+
+async def _field_names(hass: HomeAssistant, service: str) -> dict[str, str]:
+    """Return the service's field names as the UI shows them, in the user's language."""
+    translations = await async_get_translations(
+        hass, hass.config.language, "services", {DOMAIN}
+    )
+    prefix = f"component.{DOMAIN}.services.{service}.fields."
+    return {
+        key.removeprefix(prefix).removesuffix(".name"): name
+        for key, name in translations.items()
+        if key.startswith(prefix) and key.endswith(".name")
+    }
+
+
 async def _run(
     planner: Planner, family: IrrigationFamily, call: ServiceCall
 ) -> ServiceResponse:
     """Validate the call for every targeted valve, then apply it to each in turn."""
     controllers = _valves(family, call)
     data = dict(call.data)
-    plans = {
-        entity_id: planner(data, controller.lists)
-        for entity_id, controller in controllers.items()
-    }
+    try:
+        plans = {
+            entity_id: planner(data, controller.lists)
+            for entity_id, controller in controllers.items()
+        }
+    except FieldValueError as err:
+        names = await _field_names(call.hass, call.service)
+        raise validation_error(
+            err.key, field=names.get(err.field, err.field), **err.placeholders
+        ) from err
     responses: dict[str, Any] = {}
     for entity_id, controller in controllers.items():
         lists = await plans[entity_id](controller)
@@ -270,10 +334,15 @@ async def _run(
 
 
 def _plan_start(data: dict[str, Any], lists: ProgramLists) -> Apply:
-    seconds = data["duration"].total_seconds()
+    period: timedelta = data["duration"]
+    seconds = period.total_seconds()
     if seconds != int(seconds):
         raise validation_error("irrigation_duration_whole_seconds")
-    checked = _check_range("duration", int(seconds), 1, tuya_dp.MAX_DURATION_SECONDS)
+    if not 1 <= seconds <= tuya_dp.MAX_DURATION_SECONDS:
+        raise FieldValueError(
+            "irrigation_duration_out_of_range", "duration", value=_period_text(period)
+        )
+    checked = int(seconds)
 
     async def start(controller: ValveController) -> None:
         await controller.async_start_irrigation(checked)

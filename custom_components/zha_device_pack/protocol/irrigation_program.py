@@ -120,6 +120,10 @@ class ScheduledIrrigationProgram:
     # whatever its recurrence, and n stays within the seed's 1-31 even when unused.
     start_date: date
     interval_days: int
+    # Bits of the schedule-setting byte seed 004 does not document (bit 1 of the on/off field,
+    # reserved bits 2-3), kept as the valve sent them so that editing a program never
+    # changes them: another firmware may use them. See _SETTING_ON.
+    undocumented_setting_bits: int = 0
 
     def __post_init__(self) -> None:
         """Refuse out-of-range fields at construction, so no bad program ever exists."""
@@ -272,6 +276,17 @@ def _check_scheduled_program(program: ScheduledIrrigationProgram) -> None:
     _check_int(
         "interval_days", program.interval_days, MIN_INTERVAL_DAYS, MAX_INTERVAL_DAYS
     )
+    _check_int(
+        "undocumented_setting_bits",
+        program.undocumented_setting_bits,
+        0,
+        _SETTING_UNDOCUMENTED_MASK,
+    )
+    if program.undocumented_setting_bits & ~_SETTING_UNDOCUMENTED_MASK:
+        raise IrrigationProgramError(
+            "undocumented_setting_bits may only hold bits 1-3, got "
+            f"0x{program.undocumented_setting_bits:02x}"
+        )
 
 
 def _check_recurrence(value: object) -> None:
@@ -301,9 +316,12 @@ _CYCLE_LAYOUT: Final = struct.Struct(">BBHHHHB")
 # start, duration, days, water flow, setting, year, month, day, n.
 _SCHEDULED_LAYOUT: Final = struct.Struct(">HHBBBHBBB")
 
-_SETTING_ON: Final = 0b01
-_SETTING_STATE_MASK: Final = 0b0011
-_SETTING_RESERVED_MASK: Final = 0b1100
+# Seed 004 gives the on/off field as bits 0-1 with the values 00 off and 01 on, and DP16's state
+# byte documents bit 0 alone as on/off: bit 0 is read as on/off here too, and bit 1 (values 10/11)
+# with the reserved bits 2-3 is kept unchanged (undocumented_setting_bits) instead of refusing the
+# whole program list. Not confirmed on a valve: the capture only has 01.
+_SETTING_ON: Final = 0b0001
+_SETTING_UNDOCUMENTED_MASK: Final = 0b1110
 # Seed 004 says DP17 "0xFF indicates weekly schedule" while the real-valve capture sends 0x7F for
 # every day; read 0xFF as every day, always write 0x7F, and refuse any other value with bit 7.
 _SEED_EVERY_DAY: Final = 0xFF
@@ -341,7 +359,9 @@ def _pack_scheduled(program: ScheduledIrrigationProgram) -> bytes:
         program.duration_minutes,
         program.days,
         program.water_flow_percent,
-        (program.recurrence << 4) | (_SETTING_ON if program.enabled else 0),
+        (program.recurrence << 4)
+        | program.undocumented_setting_bits
+        | (_SETTING_ON if program.enabled else 0),
         program.start_date.year,
         program.start_date.month,
         program.start_date.day,
@@ -353,14 +373,6 @@ def _unpack_scheduled(data: bytes) -> ScheduledIrrigationProgram:
     start, duration, days, flow, setting, year, month, day, interval = (
         _SCHEDULED_LAYOUT.unpack(data)
     )
-    if setting & _SETTING_RESERVED_MASK:
-        raise IrrigationProgramError(
-            f"schedule setting 0x{setting:02x} sets reserved bits 2-3"
-        )
-    if (setting & _SETTING_STATE_MASK) > _SETTING_ON:
-        raise IrrigationProgramError(
-            f"schedule setting 0x{setting:02x} has an unknown on/off state"
-        )
     if setting >> 4 not in _RECURRENCE_VALUES:
         raise IrrigationProgramError(
             f"schedule setting 0x{setting:02x} has an unknown recurrence"
@@ -372,7 +384,7 @@ def _unpack_scheduled(data: bytes) -> ScheduledIrrigationProgram:
             f"start date {year}-{month}-{day} is not a date"
         ) from err
     return ScheduledIrrigationProgram(
-        enabled=(setting & _SETTING_STATE_MASK) == _SETTING_ON,
+        enabled=bool(setting & _SETTING_ON),
         start_minute=start,
         duration_minutes=duration,
         days=Weekday.EVERY_DAY if days == _SEED_EVERY_DAY else Weekday(days),
@@ -380,6 +392,7 @@ def _unpack_scheduled(data: bytes) -> ScheduledIrrigationProgram:
         recurrence=Recurrence(setting >> 4),
         start_date=start_date,
         interval_days=interval,
+        undocumented_setting_bits=setting & _SETTING_UNDOCUMENTED_MASK,
     )
 
 

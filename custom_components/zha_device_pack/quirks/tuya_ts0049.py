@@ -25,6 +25,7 @@ import logging
 from typing import Any, Final
 
 from zha.application.platforms import BaseEntity
+from zha.application.platforms.binary_sensor import BinarySensor
 from zha.application.platforms.switch import Switch
 from zha.application.platforms.valve import BaseValve
 from zha.application.platforms.valve.const import ValveDeviceClass
@@ -42,6 +43,7 @@ from zhaquirks.builder.device import QuirkV2Device
 from zhaquirks.clusters import CustomCluster
 from zigpy import types as t
 import zigpy.device
+from zigpy.exceptions import DeliveryError
 from zigpy.typing import UNDEFINED, UndefinedType
 from zigpy.zcl import Cluster, foundation
 from zigpy.zcl.clusters.general import OnOff
@@ -54,6 +56,7 @@ from zigpy.zcl.foundation import (
 )
 
 from ..protocol import irrigation_program as programs, tuya_dp
+from .exceptions import CommandRefusedError, NoAnswerError
 from .zha_internals import stock_switch_cluster_config, zigpy_enum8
 
 _LOGGER = logging.getLogger(__name__)
@@ -73,6 +76,10 @@ MANUFACTURERS: Final = (
 )
 FRIENDLY_MODEL: Final = "TS0049 water valve"
 ANSWER_TIMEOUT: Final = 10.0
+NO_ANSWER: Final = (
+    "The valve did not answer. Battery valves only listen when they wake up; "
+    "try again shortly."
+)
 
 
 # ZHA's select options and sensor states: the protocol's names, as zigpy enums.
@@ -86,11 +93,12 @@ async def switch_valve(on_off: Cluster, *, is_open: bool) -> None:
     The valve reports its new state, but ZHA's switch updates its cache from the command's
     success already; so does this, so the valve entity follows at once.
     """
-    result = await (on_off.on() if is_open else on_off.off())
+    try:
+        result = await (on_off.on() if is_open else on_off.off())
+    except (DeliveryError, TimeoutError) as err:
+        raise NoAnswerError(NO_ANSWER) from err
     if result[1] is not Status.SUCCESS:
-        raise ZHAException(
-            f"Failed to {'open' if is_open else 'close'} the valve: {result[1]}"
-        )
+        raise CommandRefusedError(result[1])
     on_off.update_attribute(
         OnOff.AttributeDefs.on_off.id, t.Bool.true if is_open else t.Bool.false
     )
@@ -251,9 +259,7 @@ class TuyaIrrigationCluster(CustomCluster):
         ):
             for future in self._answers.pop(dp, []):
                 if not future.done():
-                    future.set_exception(
-                        ZHAException(f"TS0049 refused the command: {args.status.name}")
-                    )
+                    future.set_exception(CommandRefusedError(args.status))
             return
         super().handle_cluster_general_request(hdr, args, dst_addressing=dst_addressing)
 
@@ -374,10 +380,13 @@ class TuyaIrrigationCluster(CustomCluster):
                 continue
             try:
                 await self.set_irrigation_setting(command)
-            except (ZHAException, TimeoutError) as err:
-                _LOGGER.debug("%s: writing %s failed: %s", self, attr.name, err)
+            except (DeliveryError, TimeoutError) as err:
+                # ZHA shows this text for its number/select entities.
+                raise NoAnswerError(NO_ANSWER) from err
+            except CommandRefusedError as err:
+                _LOGGER.debug("%s: writing %s refused: %s", self, attr.name, err)
                 records.append(
-                    foundation.WriteAttributesStatusRecord(Status.FAILURE, attr.id)
+                    foundation.WriteAttributesStatusRecord(err.status, attr.id)
                 )
         if remaining:
             result = await super().write_attributes(
@@ -443,15 +452,43 @@ class Ts0049Valve(BaseValve):
         self.maybe_emit_state_changed_event()
 
 
+class FaultProblemSensor(BinarySensor):
+    """Fault (problem): unknown until the valve reports DP4, like the fault code sensor.
+
+    ZHA's binary sensor reads "off" (OK) for a value never reported; a valve that has not
+    told us its fault is not known to be fine.
+    """
+
+    @property
+    def is_on(self) -> bool | None:  # type: ignore[override]
+        """Return whether the valve reports a fault; None until it reported DP4."""
+        value = self._cluster.get(self._attribute_name)
+        return None if value is None else bool(value)
+
+
 class Ts0049Device(QuirkV2Device):
-    """The quirk's ZHA device: everything v2 metadata gives, plus the valve entity."""
+    """The quirk's ZHA device: everything v2 metadata gives, plus the valve and fault entities."""
 
     def discover_entities(self) -> Iterator[BaseEntity]:
-        """Yield the default and quirk entities, then the valve on endpoint 1's OnOff."""
+        """Yield the default and quirk entities, then the valve and the fault problem sensor."""
         yield from super().discover_entities()
         endpoint = self.endpoints[1]
         cluster = endpoint.zigpy_endpoint.in_clusters[OnOff.cluster_id]
         yield Ts0049Valve(endpoint=endpoint, device=self, cluster=cluster)
+        yield FaultProblemSensor(
+            endpoint=endpoint,
+            device=self,
+            cluster=endpoint.zigpy_endpoint.in_clusters[
+                TuyaIrrigationCluster.cluster_id
+            ],
+            from_quirk=True,
+            unique_id_suffix="fault_problem",
+            translation_key="fault",
+            fallback_name="Fault",
+            entity_type=EntityType.DIAGNOSTIC,
+            attribute_name=TuyaIrrigationCluster.AttributeDefs.fault.name,
+            device_class=BinarySensorDeviceClass.PROBLEM,
+        )
 
 
 def _is_stock_switch(entity: Any) -> bool:
@@ -521,15 +558,6 @@ def quirks() -> list[QuirkBuilder]:
             TuyaIrrigationCluster.cluster_id,
             entity_type=EntityType.DIAGNOSTIC,
             translation_key="fault_code",
-            fallback_name="Fault",
-        )
-        .binary_sensor(
-            TuyaIrrigationCluster.AttributeDefs.fault.name,
-            TuyaIrrigationCluster.cluster_id,
-            device_class=BinarySensorDeviceClass.PROBLEM,
-            attribute_converter=bool,
-            unique_id_suffix="fault_problem",
-            translation_key="fault",
             fallback_name="Fault",
         )
     ]
