@@ -81,7 +81,7 @@ async def test_offline_device_raises(
     (switch,) = zigbee.entity_ids(plug, "switch")
     plug.set_online(False)
 
-    with pytest.raises(HomeAssistantError):
+    with pytest.raises(HomeAssistantError, match="Failed to send request"):
         await hass.services.async_call(
             "switch", "turn_on", {"entity_id": switch}, blocking=True
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from homeassistant.components.zha.helpers import get_zha_gateway_proxy
@@ -733,7 +733,8 @@ async def test_concurrent_edits_are_serialized(
     # The second request left only after the valve answered the first one's query.
     sent = valve_device.frames(cluster=TUYA, command=0xFC)
     answers = [f for f in valve_device.sent if f.cluster_id == TUYA]
-    assert len(answers) >= 2
+    # Each request got its answer (add: the list or the task, query: the list).
+    assert len(answers) == 4
     assert answers[1].timestamp < sent[2].timestamp
 
 
@@ -777,9 +778,28 @@ async def test_programs_survive_a_restart_while_the_valve_sleeps(
         blocking=True,
         return_response=True,
     )
-    assert len(events[calendar]["events"]) >= 1  # type: ignore[index]
-    with pytest.raises(HomeAssistantError):
+    # Saturdays 06:00-06:10 overlapping the 8 days, not before the program was first seen.
+    seen = controller.lists.first_seen["scheduled-1"]
+    expected = []
+    for offset in range(-1, 9):
+        run = datetime.combine(
+            start.date() + timedelta(days=offset), time(6, 0), tzinfo=start.tzinfo
+        )
+        if (
+            run.weekday() == 5
+            and run >= seen
+            and run + timedelta(minutes=10) > start
+            and run < start + timedelta(days=8)
+        ):
+            expected.append(run)
+    assert [
+        dt_util.parse_datetime(event["start"])
+        for event in events[calendar]["events"]  # type: ignore[index]
+    ] == expected
+    assert expected
+    with pytest.raises(HomeAssistantError) as err:
         await call(hass, "refresh_irrigation_programs", valve)
+    assert err.value.translation_key == "irrigation_no_answer"
     assert controller.lists.scheduled == (stored,)
 
 
@@ -848,7 +868,7 @@ async def test_calendar_create_update_delete(
     )
     assert len(events[calendar]["events"]) == 1  # type: ignore[index]
 
-    with pytest.raises(HomeAssistantError):
+    with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
             "calendar",
             "create_event",
@@ -860,6 +880,11 @@ async def test_calendar_create_update_delete(
             },
             blocking=True,
         )
+    assert err.value.translation_key == "irrigation_event_too_long"
+    assert err.value.translation_placeholders == {
+        "minutes": "1500",
+        "max_minutes": "1439",
+    }
     assert len(model.programs(17)) == 1
 
     # Update the series through the calendar's websocket API: weekly on Mon/Wed, 30 minutes.
@@ -900,6 +925,9 @@ async def test_calendar_create_update_delete(
     )
     result = await client.receive_json()
     assert not result["success"]
+    assert result["error"]["message"] == (
+        "The valve stores programs, not single runs: edit or delete the whole series"
+    )
     assert len(model.programs(17)) == 1
 
     await client.send_json_auto_id(
@@ -1075,3 +1103,26 @@ async def test_status_is_unknown_until_reported_and_persists(
     await hass.async_block_till_done()
     await zigbee.wait_for_entities(device)
     assert {k: hass.states.get(e).state for k, e in status.items()} == expected
+
+
+async def test_codec_refusal_behind_a_dropped_check_is_still_translated(
+    hass: HomeAssistant,
+    valve_device: SimDevice,
+    valve: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whatever the action's own checks miss, the codec refuses with a translated error."""
+    monkeypatch.setattr(
+        "custom_components.zha_device_pack.irrigation.services._check_range",
+        lambda field, value, minimum, maximum, *, unit: value,
+    )
+    valve_device.clear_frames()
+    with pytest.raises(ServiceValidationError) as err:
+        await call(
+            hass, "add_cycle_irrigation", valve, **{**CYCLE_OK, "water_flow": 101}
+        )
+    assert err.value.translation_key == "irrigation_invalid_program"
+    assert err.value.translation_placeholders == {
+        "error": "water_flow_percent 101 is outside 0..100"
+    }
+    assert valve_device.frames(general=False) == []

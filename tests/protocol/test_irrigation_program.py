@@ -119,6 +119,41 @@ CYCLE_REQUEST_VECTORS: list[tuple[str, CycleIrrigationRequest]] = [
             )
         ),
     ),
+    # Asymmetric values (a reversed bitmap or swapped bytes decode differently): on,
+    # channel 1, Mon+Thu 0x12 (reversed: Tue+Fri 0x24), 19:05 0x0479 to 22:10 0x0532,
+    # 13 min on, 29 off, 75 %.
+    (
+        "00 03 03 12 0479 0532 000d 001d 4b",
+        AddProgram(
+            CycleIrrigationProgram(
+                enabled=True,
+                channel=1,
+                days=Weekday.MONDAY | Weekday.THURSDAY,
+                start_minute=19 * 60 + 5,
+                end_minute=22 * 60 + 10,
+                on_minutes=13,
+                off_minutes=29,
+                water_flow_percent=75,
+            )
+        ),
+    ),
+    # An overnight window (22:10 to 01:35), Tue+Sat 0x44, modify id 5.
+    (
+        "00 02 05 02 44 0532 005f 0019 0023 32",
+        ModifyProgram(
+            5,
+            CycleIrrigationProgram(
+                enabled=False,
+                channel=1,
+                days=Weekday.TUESDAY | Weekday.SATURDAY,
+                start_minute=22 * 60 + 10,
+                end_minute=60 + 35,
+                on_minutes=25,
+                off_minutes=35,
+                water_flow_percent=50,
+            ),
+        ),
+    ),
     # "Weekly schedule": bit 0 Sunday ... bit 6 Saturday; channel 127 fills bits 1-7.
     (
         "00 03 ff 41 0000 0000 0001 0001 32",
@@ -167,6 +202,40 @@ SCHEDULED_REQUEST_VECTORS: list[tuple[str, ScheduledIrrigationRequest]] = [
                 start_date=date(2021, 12, 31),
                 interval_days=31,
             )
+        ),
+    ),
+    # Asymmetric: 06:30 0x0186, 20 min, Mon+Thu 0x12, 75 %, weekly + on, 2026-11-07 (month
+    # != day), n = 3.
+    (
+        "00 03 0186 0014 12 4b 01 07ea 0b 07 03",
+        AddProgram(
+            ScheduledIrrigationProgram(
+                enabled=True,
+                start_minute=6 * 60 + 30,
+                duration_minutes=20,
+                days=Weekday.MONDAY | Weekday.THURSDAY,
+                water_flow_percent=75,
+                recurrence=Recurrence.WEEKLY,
+                start_date=date(2026, 11, 7),
+                interval_days=3,
+            )
+        ),
+    ),
+    # Every n days 0100 + on: 19:05, 7 min, from 2026-12-03, every 3 days; modify id 2.
+    (
+        "00 02 02 0479 0007 7f 4b 41 07ea 0c 03 03",
+        ModifyProgram(
+            2,
+            ScheduledIrrigationProgram(
+                enabled=True,
+                start_minute=19 * 60 + 5,
+                duration_minutes=7,
+                days=Weekday.EVERY_DAY,
+                water_flow_percent=75,
+                recurrence=Recurrence.EVERY_N_DAYS,
+                start_date=date(2026, 12, 3),
+                interval_days=3,
+            ),
         ),
     ),
     # Even days 0010, on; weekday bitmap Monday + Friday.
