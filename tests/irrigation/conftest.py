@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -66,6 +67,22 @@ async def call(
     assert response is not None
     result: dict[str, Any] = response[valve]  # type: ignore[assignment]
     return result
+
+
+async def calendar_events(
+    hass: HomeAssistant, calendar: str, start: datetime, end: datetime
+) -> list[dict[str, Any]]:
+    """Return the events ``calendar.get_events`` gives for [start, end)."""
+    response = await hass.services.async_call(
+        "calendar",
+        "get_events",
+        {"entity_id": calendar, "start_date_time": start, "end_date_time": end},
+        blocking=True,
+        return_response=True,
+    )
+    assert response is not None
+    events: list[dict[str, Any]] = response[calendar]["events"]  # type: ignore[index,assignment]
+    return events
 
 
 @pytest.fixture

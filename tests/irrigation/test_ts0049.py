@@ -22,6 +22,7 @@ from tests.irrigation.conftest import (
     CAPTURED_SCHEDULED,
     ON_OFF,
     TUYA,
+    calendar_events,
     call,
     entity,
     irrigation,
@@ -767,17 +768,7 @@ async def test_programs_survive_a_restart_while_the_valve_sleeps(
     assert stored.program.start_minute == 360
     calendar = entity(hass, valve_device, "calendar", "irrigation_programs")
     start = dt_util.now()
-    events = await hass.services.async_call(
-        "calendar",
-        "get_events",
-        {
-            "entity_id": calendar,
-            "start_date_time": start,
-            "end_date_time": start + timedelta(days=8),
-        },
-        blocking=True,
-        return_response=True,
-    )
+    events = await calendar_events(hass, calendar, start, start + timedelta(days=8))
     # Saturdays 06:00-06:10 overlapping the 8 days, not before the program was first seen.
     seen = controller.lists.first_seen["scheduled-1"]
     expected = []
@@ -792,10 +783,7 @@ async def test_programs_survive_a_restart_while_the_valve_sleeps(
             and run < start + timedelta(days=8)
         ):
             expected.append(run)
-    assert [
-        dt_util.parse_datetime(event["start"])
-        for event in events[calendar]["events"]  # type: ignore[index]
-    ] == expected
+    assert [dt_util.parse_datetime(event["start"]) for event in events] == expected
     assert expected
     with pytest.raises(HomeAssistantError) as err:
         await call(hass, "refresh_irrigation_programs", valve)
@@ -855,18 +843,16 @@ async def test_calendar_create_update_delete(
     )
     (record,) = model.programs(17).values()
     assert record[:4] == bytes.fromhex("0168 0014".replace(" ", ""))  # 06:00, 20 min
-    events = await hass.services.async_call(
-        "calendar",
-        "get_events",
-        {
-            "entity_id": calendar,
-            "start_date_time": start - timedelta(hours=1),
-            "end_date_time": start + timedelta(hours=1),
-        },
-        blocking=True,
-        return_response=True,
+    events = await calendar_events(
+        hass, calendar, start - timedelta(hours=1), start + timedelta(hours=1)
     )
-    assert len(events[calendar]["events"]) == 1  # type: ignore[index]
+    assert [(event["start"], event["end"], event["summary"]) for event in events] == [
+        (
+            start.isoformat(),
+            (start + timedelta(minutes=20)).isoformat(),
+            "Irrigation (program 1)",
+        )
+    ]
 
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(

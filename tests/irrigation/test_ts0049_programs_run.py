@@ -27,7 +27,7 @@ from custom_components.zha_device_pack.const import DOMAIN
 from custom_components.zha_device_pack.protocol import irrigation_program as programs
 from custom_components.zha_device_pack.quirks.tuya_ts0049 import TuyaIrrigationCluster
 from tests.conftest import ZigbeeHarness
-from tests.irrigation.conftest import call, entity, irrigation
+from tests.irrigation.conftest import calendar_events, call, entity, irrigation
 from tests.simulator import SimDevice
 from tests.simulator.models.ts0049 import ts0049_valve
 
@@ -61,19 +61,9 @@ async def calendar_week(hass: HomeAssistant, device: SimDevice) -> list[Span]:
     """Return the calendar's runs in the same week, as wall-clock times (HA's zone)."""
     calendar = entity(hass, device, "calendar", "irrigation_programs")
     zone = dt_util.get_default_time_zone()
-    response = await hass.services.async_call(
-        "calendar",
-        "get_events",
-        {
-            "entity_id": calendar,
-            "start_date_time": WEEK_START.replace(tzinfo=zone),
-            "end_date_time": WEEK_END.replace(tzinfo=zone),
-        },
-        blocking=True,
-        return_response=True,
+    events = await calendar_events(
+        hass, calendar, WEEK_START.replace(tzinfo=zone), WEEK_END.replace(tzinfo=zone)
     )
-    assert response is not None
-    events: list[dict[str, Any]] = response[calendar]["events"]  # type: ignore[index,assignment]
     return [
         (
             dt_util.parse_datetime(event["start"]).replace(tzinfo=None),  # type: ignore[union-attr]
@@ -306,22 +296,10 @@ async def test_calendar_shows_no_run_before_the_program_existed(
     )
     calendar = entity(hass, valve_device, "calendar", "irrigation_programs")
     now = dt_util.now()
-    response = await hass.services.async_call(
-        "calendar",
-        "get_events",
-        {
-            "entity_id": calendar,
-            "start_date_time": now - timedelta(days=7),
-            "end_date_time": now + timedelta(days=2),
-        },
-        blocking=True,
-        return_response=True,
+    events = await calendar_events(
+        hass, calendar, now - timedelta(days=7), now + timedelta(days=2)
     )
-    assert response is not None
-    starts = [
-        dt_util.parse_datetime(event["start"])
-        for event in response[calendar]["events"]  # type: ignore[index,union-attr]
-    ]
+    starts = [dt_util.parse_datetime(event["start"]) for event in events]
     assert starts
     assert all(
         start is not None and start >= now - timedelta(seconds=1) for start in starts

@@ -19,6 +19,7 @@ import pytest
 import zigpy.device
 from zigpy_xbee.zigbee.application import ControllerApplication
 
+from tests.simulator.capture import CaptureFrontend
 from tests.simulator.device import SimDevice
 from tests.simulator.helpers import start_app, wait_initialized
 from tests.simulator.models import MODELS
@@ -29,6 +30,22 @@ from tests.simulator.xbee import XBeeFrontend
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations() -> None:
     """Override the parent autouse fixture: no Home Assistant here."""
+
+
+@pytest.fixture
+async def capture_host() -> AsyncIterator[CaptureFrontend]:
+    """A formed network with an in-process host (no sockets), replies without delay."""
+    network = SimNetwork(reply_delay=0)
+    frontend = CaptureFrontend(network)
+    network.form(channel=15)
+    yield frontend
+    await network.stop()
+
+
+@pytest.fixture
+def host(capture_host: CaptureFrontend) -> CaptureFrontend:
+    """The in-process host most device tests talk through."""
+    return capture_host
 
 
 @pytest.fixture

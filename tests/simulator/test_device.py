@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 import json
 from pathlib import Path
 
@@ -73,15 +72,6 @@ def custom_device() -> SimDevice:
         handlers={0x00: boost, 0x02: silent},
     )
     return device
-
-
-@pytest.fixture
-async def host() -> AsyncIterator[CaptureFrontend]:
-    network = SimNetwork(reply_delay=0)
-    frontend = CaptureFrontend(network)
-    network.form(channel=15)
-    yield frontend
-    await network.stop()
 
 
 @pytest.fixture

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 import zigpy.zdo.types as zdo_t
 
 from tests.simulator.capture import CaptureFrontend
 from tests.simulator.device import SimDevice, ZdoStatusError
 from tests.simulator.models import MODELS
-from tests.simulator.network import SimNetwork
 from tests.simulator.sample_devices import se_meter, sleepy_thermostat
 
 ZDOCmd = zdo_t.ZDOCmd
@@ -22,10 +19,9 @@ KEY_ESTABLISHMENT = 0x0800
 
 
 @pytest.fixture
-async def host() -> AsyncIterator[CaptureFrontend]:
-    network = SimNetwork(reply_delay=0)
-    frontend = CaptureFrontend(network)
-    network.form(channel=15)
+def host(capture_host: CaptureFrontend) -> CaptureFrontend:
+    network = capture_host.network
+    frontend = capture_host
     # What a host would register: an HA endpoint with Time and OTA servers, an
     # Energy Service Interface on the Smart Energy profile.
     network.add_coordinator_endpoint(
@@ -42,8 +38,7 @@ async def host() -> AsyncIterator[CaptureFrontend]:
         in_clusters=[PRICE, TIME, KEY_ESTABLISHMENT],
         out_clusters=[METERING],
     )
-    yield frontend
-    await network.stop()
+    return frontend
 
 
 @pytest.fixture

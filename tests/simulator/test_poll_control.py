@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 import struct
 
 import pytest
@@ -21,15 +20,6 @@ Status = foundation.Status
 POLL = 0x0020
 #: Cluster-specific, server->client, no Default Response: Check-in.
 CHECK_IN = "19 {tsn:02x} 00"
-
-
-@pytest.fixture
-async def host() -> AsyncIterator[CaptureFrontend]:
-    network = SimNetwork(reply_delay=0)
-    frontend = CaptureFrontend(network)
-    network.form(channel=15)
-    yield frontend
-    await network.stop()
 
 
 @pytest.fixture

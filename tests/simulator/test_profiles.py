@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 import zigpy.zdo.types as zdo_t
 
 from tests.simulator.capture import CaptureFrontend
 from tests.simulator.device import SimDevice
-from tests.simulator.network import SimNetwork
 from tests.simulator.poll_control import poll_control
 from tests.simulator.sample_devices import se_meter
 
 SE = 0x0109
 HA = 0x0104
 METERING = 0x0702
-
-
-@pytest.fixture
-async def host() -> AsyncIterator[CaptureFrontend]:
-    network = SimNetwork(reply_delay=0)
-    frontend = CaptureFrontend(network)
-    network.form(channel=15)
-    yield frontend
-    await network.stop()
 
 
 @pytest.fixture

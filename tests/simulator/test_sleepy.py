@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from zigpy.zcl.clusters import general
@@ -33,15 +32,6 @@ def sleepy_sensor(ieee: str = "00:0d:6f:00:0a:0b:0c:01", **kwargs: object) -> Si
     add_basic(ep, device)
     ep.add_cluster(general.OnOff, {"on_off": False})
     return device
-
-
-@pytest.fixture
-async def host() -> AsyncIterator[CaptureFrontend]:
-    network = SimNetwork(reply_delay=0)
-    frontend = CaptureFrontend(network)
-    network.form(channel=15)
-    yield frontend
-    await network.stop()
 
 
 async def joined_asleep(host: CaptureFrontend, **kwargs: object) -> SimDevice:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import date
+from functools import partial
 import json
 
 import pytest
@@ -18,10 +18,21 @@ from tests.simulator.helpers import wait_initialized
 from tests.simulator.models import MODELS
 from tests.simulator.models.ts0049 import TS0049Device, ts0049_state, ts0049_valve
 from tests.simulator.network import SimNetwork
+from tests.simulator.ts0049_wire import (
+    ON_OFF,
+    TUYA,
+    default_rsp,
+    drain,
+    h,
+    on_off_report,
+    report,
+    send as send_frame,
+)
+
+send = partial(send_frame, ddr=False)
+
 
 IEEE = "a4:c1:38:00:00:00:00:01"
-TUYA = 0xE001
-ON_OFF = 0x0006
 Status = foundation.Status
 
 #: The real-valve capture of seeds/README.md: modify DP17 program 1.
@@ -34,58 +45,6 @@ SCHED_B = "0366 001e 00 32 40 07e5 0c 02 05"
 CYCLE_A = "01 3e 0168 04b0 000f 003c 50"
 #: DP16 record: off, one-time, 22:00-02:00 (past midnight), 5 / 5, 0 %.
 CYCLE_B = "00 00 0528 0078 0005 0005 00"
-
-
-def h(text: str) -> bytes:
-    return bytes.fromhex(text)
-
-
-def report(dp_data: str) -> tuple[int, str]:
-    """A 0xD040 report (ZCL header without the TSN, type 0x41, length)."""
-    value = h(dp_data)
-    return TUYA, (h("18 0a 40d0 41") + bytes([len(value)]) + value).hex()
-
-
-def on_off_report(on: bool) -> tuple[int, str]:
-    return ON_OFF, f"180a000010{int(on):02x}"
-
-
-def default_rsp(cluster: int, command: int, status: int) -> tuple[int, str]:
-    return cluster, f"180b{command:02x}{status:02x}"
-
-
-@pytest.fixture
-async def host() -> AsyncIterator[CaptureFrontend]:
-    network = SimNetwork(reply_delay=0)
-    frontend = CaptureFrontend(network)
-    network.form(channel=15)
-    yield frontend
-    await network.stop()
-
-
-async def drain(host: CaptureFrontend) -> list[tuple[int, str]]:
-    """Everything the network sent since the last drain: (cluster, ZCL bytes without TSN)."""
-    await host.network.settle()
-    frames = [(f.cluster_id, (f.data[:1] + f.data[2:]).hex()) for f in host.frames]
-    host.frames.clear()
-    return frames
-
-
-async def send(
-    host: CaptureFrontend,
-    device: TS0049Device,
-    cluster: int,
-    command: int,
-    payload: str = "",
-    *,
-    ddr: bool = False,
-    tsn: int = 0x42,
-) -> list[tuple[int, str]]:
-    """Send a cluster-specific command (client to server) and return what came back."""
-    frame_control = 0x11 if ddr else 0x01
-    data = bytes([frame_control, tsn, command]) + h(payload)
-    assert host.send(device, 1, cluster, data).ok
-    return await drain(host)
 
 
 async def joined(host: CaptureFrontend, **options: object) -> TS0049Device:

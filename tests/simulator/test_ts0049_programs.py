@@ -9,8 +9,8 @@ time: Mon+Thu 0x12, 06:30 = 0x0186, 09:25 = 0x0235, 19:05 = 0x0479, 22:10 = 0x05
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 import json
 import time
 
@@ -26,9 +26,20 @@ from tests.simulator.models.ts0049 import (
     ts0049_valve,
 )
 from tests.simulator.network import SimNetwork
+from tests.simulator.ts0049_wire import (
+    ON_OFF,
+    TUYA,
+    default_rsp,
+    drain,
+    h,
+    on_off_report,
+    report,
+    send as send_frame,
+)
 
-TUYA = 0xE001
-ON_OFF = 0x0006
+send = partial(send_frame, ddr=True)
+
+
 Status = foundation.Status
 SUNDAY = datetime(2026, 11, 29)
 
@@ -38,22 +49,8 @@ MON_THU = "0186 0014 12 4b 01 07ea 0b 07 03"
 TUE_SAT_CYCLE = "01 44 0186 0235 000d 001d 4b"
 
 
-def h(text: str) -> bytes:
-    return bytes.fromhex(text)
-
-
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
-
-
-def report(dp_data: str) -> tuple[int, str]:
-    """A 0xD040 report (ZCL header without the TSN, type 0x41, length)."""
-    value = h(dp_data)
-    return TUYA, (h("18 0a 40d0 41") + bytes([len(value)]) + value).hex()
-
-
-def on_off_report(on: bool) -> tuple[int, str]:
-    return ON_OFF, f"180a000010{int(on):02x}"
 
 
 def opened(work_state: int = 0) -> list[tuple[int, str]]:
@@ -64,42 +61,6 @@ def opened(work_state: int = 0) -> list[tuple[int, str]]:
 def closed(seconds: int) -> list[tuple[int, str]]:
     """What the valve reports when it closes: on_off 0, DP15, DP12 idle."""
     return [on_off_report(False), report(f"0f {seconds:08x}"), report("0c 02")]
-
-
-def default_rsp(cluster: int, command: int, status: int) -> tuple[int, str]:
-    return cluster, f"180b{command:02x}{status:02x}"
-
-
-@pytest.fixture
-async def host() -> AsyncIterator[CaptureFrontend]:
-    network = SimNetwork(reply_delay=0)
-    frontend = CaptureFrontend(network)
-    network.form(channel=15)
-    yield frontend
-    await network.stop()
-
-
-async def drain(host: CaptureFrontend) -> list[tuple[int, str]]:
-    """Everything the network sent since the last drain: (cluster, ZCL bytes without TSN)."""
-    await host.network.settle()
-    frames = [(f.cluster_id, (f.data[:1] + f.data[2:]).hex()) for f in host.frames]
-    host.frames.clear()
-    return frames
-
-
-async def send(
-    host: CaptureFrontend,
-    device: TS0049Device,
-    cluster: int,
-    command: int,
-    payload: str = "",
-    *,
-    ddr: bool = True,
-) -> list[tuple[int, str]]:
-    """Send a cluster-specific command (client to server) and return what came back."""
-    data = bytes([0x11 if ddr else 0x01, 0x42, command]) + h(payload)
-    assert host.send(device, 1, cluster, data).ok
-    return await drain(host)
 
 
 async def joined(
