@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 import time
 from typing import Any
@@ -404,5 +405,67 @@ async def test_configuration_runs_once_per_device_and_quirk(
     await zigbee.network.settle()
     await hass.async_block_till_done()
     assert plug.frames(zdo=True, command=ZDO_BIND_REQ) == []
-    # The new quirk's attributes were still read from the device.
-    assert plug.frames(cluster=ON_OFF, general=True)
+    # No Configure Reporting either: a device configured for the quirk before keeps its
+    # configuration and attribute cache (issue 13: no radio burst for every moved device).
+    assert plug.frames(general=True, command=0x06) == []
+
+
+async def test_batch_with_offline_sleepy_and_joining_devices(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    zha_setup: MockConfigEntry,
+    zigbee: ZigbeeHarness,
+) -> None:
+    """Many devices at once: online, offline, asleep and one still joining.
+
+    Every loaded plug moves in place (no radio needed); the joining one is left to its
+    interview and gets our quirk from the registry directly; the bystander light is not
+    touched. Configuration reaches the awake plugs only; the others are configured at a
+    later move, not marked as done.
+    """
+    online = [create_device("plug") for _ in range(3)]
+    offline = create_device("plug")
+    asleep = create_device("plug", sleepy=True, long_poll_interval=3600)
+    light = create_device("light")
+    for device in (*online, offline, asleep, light):
+        await zigbee.join(device)
+    offline.set_online(False)
+    await zigbee.network.elapse(
+        4
+    )  # past its wake time after joining: the sleeper sleeps
+    joining = create_device("plug")
+    zigbee.network.add_device(joining)
+    join = asyncio.ensure_future(zigbee.network.join(joining))
+    (light_entity,) = zigbee.entity_ids(light, "light")
+    log = StateLog(hass)
+
+    entry = await add_pack(hass)
+    await join
+    await zigbee.wait_for_entities(joining)
+    log.close()
+    # The sleeping plug does not poll: what waits for it expires in its parent's queue.
+    await zigbee.wait_for(
+        lambda: bool(zigbee.network.indirect_queue(asleep)),
+        what="a frame for the sleeper",
+    )
+    await zigbee.network.elapse(8)
+
+    manager = entry.runtime_data.quirk_manager
+    ours = manager.quirks.entries[0]
+    for device in (*online, offline, asleep, joining):
+        assert applied_entry(hass, device) is ours
+        assert [e for e in zigbee.entity_ids(device, "button") if "_toggle" in e]
+        assert zigbee.entity_ids(device, "switch") == []
+    assert sorted(record.ieee for record in manager.swaps) == sorted(
+        str(device.ieee) for device in (*online, offline, asleep)
+    )
+    assert all(record.method == "in_place" for record in manager.swaps)
+    assert manager.failures == {}
+    assert log.states_of(light_entity) == []
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await zigbee.network.settle()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    configured = hass_storage[f"{DOMAIN}.configured_devices"]["data"]
+    assert sorted(configured) == sorted(str(device.ieee) for device in online)
+    for device in online:
+        assert device.frames(zdo=True, command=ZDO_BIND_REQ)

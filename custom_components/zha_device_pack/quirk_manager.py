@@ -15,6 +15,7 @@ from homeassistant.helpers.storage import Store
 from zha.application.gateway import Gateway
 from zha.quirks import DEVICE_REGISTRY, DeviceRegistry
 from zha.zigbee.device import Device
+import zigpy.device
 from zigpy.types import EUI64
 
 from . import zha_bridge
@@ -24,7 +25,9 @@ from .quirks import load_quirk_builders
 from .reresolve import (
     ReresolveError,
     ReresolveMethod,
-    async_refresh_from_device,
+    applied_entry,
+    async_configure_from_device,
+    async_reachable,
     async_reresolve,
     eligible,
     quirk_would_change,
@@ -121,21 +124,71 @@ class QuirkManager:
         ]
 
     async def async_reresolve_changed(self) -> None:
-        """Move every device whose matching registry entry changed, one at a time."""
+        """Move every device whose matching registry entry changed, one at a time.
+
+        One pass over the devices with a cheap test first (model of one of our entries, or
+        resolved with an entry no longer registered); only those are matched against the
+        registry. Between two moves the loop runs, so HA adds the moved device's entities
+        and nothing else waits for the whole batch. Devices moved onto a quirk they were
+        never configured for are bound and configured afterwards, one at a time, in the
+        background; devices configured before keep their attribute cache, as at any ZHA start.
+        """
         async with self._lock:
             if (gateway := self.gateway) is None:
                 return
-            app = gateway.application_controller
-            pending = [
-                ieee
-                for ieee, device in app.devices.items()
-                if eligible(gateway, ieee) and quirk_would_change(self.registry, device)
-            ]
-            for ieee in pending:
-                await self._async_reresolve_one(gateway, ieee)
+            pending = self._changed_devices(gateway)
+            to_configure: list[tuple[Device, str]] = []
+            for index, ieee in enumerate(pending):
+                if index:
+                    await asyncio.sleep(0)
+                device = await self._async_reresolve_one(gateway, ieee)
+                if device is not None and (key := self._unconfigured_key(device)):
+                    to_configure.append((device, key))
+            if to_configure:
+                self.entry.async_create_background_task(
+                    self.hass,
+                    self._async_configure(to_configure),
+                    f"{DOMAIN} configure {len(to_configure)} devices",
+                )
 
-    async def _async_reresolve_one(self, gateway: Gateway, ieee: EUI64) -> None:
+    def _changed_devices(self, gateway: Gateway) -> list[EUI64]:
+        """Return the devices whose quirk would change now, in one pass."""
+        models = {
+            info
+            for entry in self.quirks.entries
+            for info in entry.device_match.applies_to
+        }
+        registered = {id(entry) for entry in self.registry}
+
+        def candidate(device: zigpy.device.BaseDevice) -> bool:
+            if not isinstance(device, zigpy.device.Device):
+                return False
+            applied = applied_entry(device)
+            if applied is not None and id(applied) not in registered:
+                return True  # its entry was removed (ours, on unload or removal)
+            signature = device.original_signature or {}
+            manufacturer = signature.get("manufacturer", device.manufacturer)
+            model = signature.get("model", device.model)
+            return any(
+                info.manufacturer in (None, manufacturer)
+                and info.model in (None, model)
+                for info in models
+            )
+
+        return [
+            ieee
+            for ieee, device in gateway.application_controller.devices.items()
+            if candidate(device)
+            and eligible(gateway, ieee)
+            and quirk_would_change(self.registry, device)
+        ]
+
+    async def _async_reresolve_one(
+        self, gateway: Gateway, ieee: EUI64
+    ) -> Device | None:
+        """Move one device; return its new zha Device when it was moved in place."""
         start = time.monotonic()
+        moved: list[Device] = []
 
         @callback
         def swapped(device: Device, method: ReresolveMethod) -> None:
@@ -151,11 +204,7 @@ class QuirkManager:
             self.failures.pop(str(ieee), None)
             self._remove_replaced_entities(device)
             if method is ReresolveMethod.IN_PLACE:
-                self.entry.async_create_background_task(
-                    self.hass,
-                    self._async_refresh(device),
-                    f"{DOMAIN} refresh {ieee}",
-                )
+                moved.append(device)
 
         try:
             await async_reresolve(gateway, ieee, on_swapped=swapped)
@@ -163,6 +212,7 @@ class QuirkManager:
             _LOGGER.debug("Could not re-resolve %s: %s", ieee, err)
             self.failures[str(ieee)] = str(err) or type(err).__name__
             self._async_reload_zha_once()
+        return moved[0] if moved else None
 
     @callback
     def _remove_replaced_entities(self, device: Device) -> None:
@@ -182,24 +232,35 @@ class QuirkManager:
             if entry.platform == ZHA_DOMAIN and entry.unique_id not in live:
                 registry.async_remove(entry.entity_id)
 
-    async def _async_refresh(self, device: Device) -> None:
-        """Read the new quirk's attributes; bind and configure once per device and quirk."""
+    def _unconfigured_key(self, device: Device) -> str | None:
+        """Return our quirk's key when ``device`` was never configured for it, else None."""
         entry = self.quirks.applied_entry(device.device)
-        key = (
-            f"{entry.source.module}:{entry.source.label}"
-            if entry and entry.source
-            else ""
-        )
-        ieee = str(device.ieee)
-        configure = bool(key) and self._configured.get(ieee) != key
-        try:
-            await async_refresh_from_device(device, configure=configure)
-        except Exception as err:  # noqa: BLE001 - a sleepy or offline device; values stay cached
-            _LOGGER.debug("Refreshing %s after re-resolve failed: %s", ieee, err)
-            return
-        if configure:
-            self._configured[ieee] = key
-            await self._store.async_save(dict(self._configured))
+        if entry is None or entry.source is None:
+            return None
+        key = f"{entry.source.module}:{entry.source.label}"
+        return None if self._configured.get(str(device.ieee)) == key else key
+
+    async def _async_configure(self, devices: list[tuple[Device, str]]) -> None:
+        """Bind, configure reporting and read the new quirk's attributes, one device at a time.
+
+        A device that does not answer now (asleep, offline) is left alone and configured at a
+        later move (its values stay cached); the store is written once for the batch.
+        """
+        for device, key in devices:
+            if not await async_reachable(device):
+                _LOGGER.debug(
+                    "%s does not answer; configured at a later move", device.ieee
+                )
+                continue
+            try:
+                await async_configure_from_device(device)
+            except Exception as err:  # noqa: BLE001 - a sleepy or offline device
+                _LOGGER.debug(
+                    "Configuring %s after re-resolve failed: %s", device.ieee, err
+                )
+                continue
+            self._configured[str(device.ieee)] = key
+            self._store.async_delay_save(lambda: dict(self._configured), 1)
 
     @callback
     def _async_reload_zha_once(self) -> None:

@@ -26,14 +26,16 @@ from collections.abc import Callable
 import enum
 import logging
 import time
-from typing import Any
+from typing import Any, Final
 
 from zha.application.gateway import Gateway
 from zha.quirks import QUIRK_REGISTRY_ENTRY_ATTR, DeviceRegistry, QuirkRegistryEntry
 from zha.zigbee.device import Device
 import zigpy.device
 from zigpy.endpoint import Status as EndpointStatus
+from zigpy.exceptions import ZigbeeException
 from zigpy.types import EUI64
+from zigpy.zcl.clusters.general import Basic
 
 from . import zha_bridge
 
@@ -150,10 +152,33 @@ async def async_reresolve_in_place(gateway: Gateway, ieee: EUI64) -> Device:
     return new_zha
 
 
-async def async_refresh_from_device(device: Device, *, configure: bool) -> None:
-    """Bind/configure reporting (when asked) and read the new quirk's attributes."""
-    if configure:
-        await device.async_configure()
+# Longer than a parent holds a frame for a sleeping child (macTransactionPersistenceTime,
+# 7.68 s): a sleepy device that polls within it is reached.
+REACHABLE_TIMEOUT: Final = 10.0
+
+
+async def async_reachable(device: Device) -> bool:
+    """Return whether the device answers now (a read of Basic's ZCL version)."""
+    for endpoint_id, endpoint in device.device.endpoints.items():
+        if endpoint_id and (basic := endpoint.in_clusters.get(Basic.cluster_id)):
+            try:
+                async with asyncio.timeout(REACHABLE_TIMEOUT):
+                    await basic.read_attributes(
+                        [Basic.AttributeDefs.zcl_version.id], allow_cache=False
+                    )
+            except ZigbeeException, TimeoutError:
+                return False
+            return True
+    return False
+
+
+async def async_configure_from_device(device: Device) -> None:
+    """Bind and configure reporting for the new quirk, then read its attributes.
+
+    ZHA's configuration does not fail for a device that does not answer (each bind and
+    report configuration is tried and logged); the caller checks reachability first.
+    """
+    await device.async_configure()
     await device.async_initialize(from_cache=False)
 
 
