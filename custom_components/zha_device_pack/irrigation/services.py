@@ -124,6 +124,24 @@ def _minute_of_day(field: str, value: time) -> int:
     return minute_of_time(value)
 
 
+def _shared_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """Return the program changes of the fields both program kinds have."""
+    changes: dict[str, Any] = {}
+    if "water_flow" in data:
+        changes["water_flow_percent"] = _check_range(
+            "water_flow",
+            data["water_flow"],
+            0,
+            programs.MAX_WATER_FLOW_PERCENT,
+            unit="percent",
+        )
+    if "weekdays" in data:
+        changes["days"] = programs.Weekday(weekdays.bits_of_keys(data["weekdays"]))
+    if "enabled" in data:
+        changes["enabled"] = data["enabled"]
+    return changes
+
+
 def _require(data: dict[str, Any], fields: tuple[str, ...]) -> None:
     for name in fields:
         if name not in data:
@@ -173,16 +191,6 @@ def build_scheduled(
             programs.MAX_PROGRAM_MINUTES,
             unit="minutes",
         )
-    if "water_flow" in data:
-        changes["water_flow_percent"] = _check_range(
-            "water_flow",
-            data["water_flow"],
-            0,
-            programs.MAX_WATER_FLOW_PERCENT,
-            unit="percent",
-        )
-    if "enabled" in data:
-        changes["enabled"] = data["enabled"]
     if "start_date" in data:
         start_date: date = data["start_date"]
         changes["start_date"] = start_date
@@ -197,8 +205,7 @@ def build_scheduled(
     recurrence_key = data.get("recurrence")
     if recurrence_key is not None:
         changes["recurrence"] = RECURRENCES[recurrence_key]
-    if "weekdays" in data:
-        changes["days"] = programs.Weekday(weekdays.bits_of_keys(data["weekdays"]))
+    changes.update(_shared_fields(data))
     if recurrence_key == "once":
         changes["days"] = programs.Weekday(0)
     if recurrence_key == "every_n_days" and "interval_days" not in data and creating:
@@ -245,18 +252,7 @@ def build_cycle(
                 programs.MAX_PROGRAM_MINUTES,
                 unit="minutes",
             )
-    if "water_flow" in data:
-        changes["water_flow_percent"] = _check_range(
-            "water_flow",
-            data["water_flow"],
-            0,
-            programs.MAX_WATER_FLOW_PERCENT,
-            unit="percent",
-        )
-    if "weekdays" in data:
-        changes["days"] = programs.Weekday(weekdays.bits_of_keys(data["weekdays"]))
-    if "enabled" in data:
-        changes["enabled"] = data["enabled"]
+    changes.update(_shared_fields(data))
     program = _program(base, changes)
     # An end before the start is an overnight window (it ends the next day), as the valve and
     # the calendar read it; the same minute twice is a window without any watering.
