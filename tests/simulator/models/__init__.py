@@ -13,6 +13,7 @@ from typing import Any
 from tests.simulator.device import SimDevice
 
 from .common import auto_ieee
+from .danfoss_ally import danfoss_ally
 from .light import light
 from .plug import plug
 from .ts0049 import ts0049
@@ -21,6 +22,7 @@ MODELS: dict[str, Callable[..., SimDevice]] = {
     "plug": plug,
     "light": light,
     "ts0049": ts0049,
+    "danfoss_ally": danfoss_ally,
 }
 
 
