@@ -11,43 +11,19 @@ import asyncio
 import statistics
 import time
 
-from homeassistant.const import EVENT_STATE_CHANGED, STATE_UNAVAILABLE
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.zha_device_pack.const import DOMAIN
+from tests.benchmarks.measure import Unavailability
 from tests.conftest import ZigbeeHarness
 from tests.simulator import SimDevice
 from tests.simulator.models import create_device
 
 ROUNDS = 5
 TEST_QUIRKS = ("tests.quirk_fixtures.sim_plug",)
-
-
-class Unavailability:
-    """Total time one entity spent unavailable while recording."""
-
-    def __init__(self, hass: HomeAssistant, entity_id: str) -> None:
-        self.entity_id = entity_id
-        self.total = 0.0
-        self._since: float | None = None
-        self._unsub = hass.bus.async_listen(EVENT_STATE_CHANGED, self._record)
-
-    def _record(self, event: Event[EventStateChangedData]) -> None:
-        if event.data["entity_id"] != self.entity_id:
-            return
-        new = event.data["new_state"]
-        now = time.monotonic()
-        if new is not None and new.state == STATE_UNAVAILABLE:
-            self._since = self._since or now
-        elif self._since is not None:
-            self.total += now - self._since
-            self._since = None
-
-    def close(self) -> float:
-        self._unsub()
-        return self.total
 
 
 def toggle_live(hass: HomeAssistant, zigbee: ZigbeeHarness, plug: SimDevice) -> bool:
@@ -86,7 +62,7 @@ async def test_reresolve_vs_zha_reload(
     for _round in range(ROUNDS):
         entry = MockConfigEntry(domain=DOMAIN, data={})
         entry.add_to_hass(hass)
-        watch = Unavailability(hass, light_entity)
+        watch = Unavailability(hass, [light_entity])
         start = time.monotonic()
         assert await hass.config_entries.async_setup(entry.entry_id)
         await zigbee.wait_for(
@@ -101,7 +77,7 @@ async def test_reresolve_vs_zha_reload(
     reload_total: list[float] = []
     reload_other_unavailable: list[float] = []
     for _round in range(ROUNDS):
-        watch = Unavailability(hass, light_entity)
+        watch = Unavailability(hass, [light_entity])
         start = time.monotonic()
         assert await hass.config_entries.async_reload(zha_setup.entry_id)
         await zigbee.wait_for(

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Final
 
-MINUTES_PER_DAY: Final = 1440
 ONE_DAY: Final = timedelta(days=1)
 
 

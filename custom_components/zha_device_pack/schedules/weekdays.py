@@ -18,7 +18,6 @@ WEEKDAY_KEYS: Final = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 BYDAY_CODES: Final = ("SU", "MO", "TU", "WE", "TH", "FR", "SA")
 # BYDAY lists are written Monday first, as calendar apps do.
 _BYDAY_WRITE_ORDER: Final = (1, 2, 3, 4, 5, 6, 0)
-EVERY_DAY_BITS: Final = 0x7F
 
 
 def day_bit(day: date) -> int:

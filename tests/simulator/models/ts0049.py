@@ -122,7 +122,6 @@ RECURRENCES: Final = frozenset(
     }
 )
 #: DP17 setting bits 0-1, the on/off state: the seed documents 00 off and 01 on.
-SCHEDULE_STATE_MASK: Final = 0b0011
 SCHEDULE_STATE_ON: Final = 0b01
 #: Days byte 0x00: "One-time task" (seed, DP16; read the same way for weekly DP17).
 ONE_TIME: Final = 0x00
