@@ -1,12 +1,14 @@
-"""The device side of the TS0049 codecs: encode DP reports, decode gateway commands.
+"""The device side of the codecs: encode what devices send, decode gateway commands.
 
 Only tests use these (the integration is the gateway: it decodes reports and encodes
-commands), so they live here. They reuse the codecs' record packing and field checks.
+commands), so they live here. The TS0049 ones reuse the codecs' record packing and field
+checks; the Danfoss weekly schedule response is packed here on its own, byte by byte.
 """
 
 from __future__ import annotations
 
 from custom_components.zha_device_pack.protocol import irrigation_program as ip
+from custom_components.zha_device_pack.protocol.thermostat_schedule import DaySchedule
 from custom_components.zha_device_pack.protocol.tuya_dp import (
     MAX_FAULT,
     CycleIrrigationReport,
@@ -121,3 +123,18 @@ def decode_cycle_request(payload: bytes) -> ip.CycleIrrigationRequest:
 def decode_scheduled_request(payload: bytes) -> ip.ScheduledIrrigationRequest:
     """Decode a DP17 request (command 0xFC)."""
     return _decode_request(ip._SCHEDULED, payload)  # type: ignore[return-value]
+
+
+def encode_weekly_schedule_response(day_schedule: tuple[int, DaySchedule]) -> bytes:
+    """Encode a GetWeeklyScheduleResponse (Thermostat client command 0x00) as a TRV sends it.
+
+    num_transitions, days, mode 0x01 (heat), then per transition its minutes (uint16) and
+    heat setpoint (int16), little-endian: the ZCL layout, written out independently of
+    thermostat_schedule's packing.
+    """
+    days, transitions = day_schedule
+    frame = bytearray((len(transitions), days, 0x01))
+    for transition in transitions:
+        frame += transition.minutes.to_bytes(2, "little")
+        frame += transition.setpoint.to_bytes(2, "little", signed=True)
+    return bytes(frame)

@@ -16,6 +16,7 @@ from typing import Any
 
 from custom_components.zha_device_pack.protocol import (
     irrigation_program as ip,
+    thermostat_schedule as ts,
     tuya_dp as dp,
 )
 from tests.protocol import device_side
@@ -139,6 +140,16 @@ def random_irrigation_setting(rng: random.Random) -> dp.IrrigationSettingCommand
     return dp.IrrigationTimeCommand(_edge(rng, 0, dp.MAX_DURATION_SECONDS))
 
 
+def random_day_schedule(rng: random.Random) -> tuple[int, ts.DaySchedule]:
+    """Build a valid GetWeeklyScheduleResponse: days and up to 6 increasing transitions."""
+    count = _edge(rng, 0, ts.MAX_DAILY_TRANSITIONS)
+    times = sorted(rng.sample(range(ts.MAX_MINUTE_OF_DAY + 1), count))
+    return _edge(rng, 1, ts.EVERY_DAY), tuple(
+        ts.Transition(minutes, _edge(rng, ts.MIN_SETPOINT, ts.MAX_SETPOINT))
+        for minutes in times
+    )
+
+
 TARGETS: tuple[DecoderTarget, ...] = (
     DecoderTarget(
         "tuya_dp.decode_dp_report",
@@ -181,6 +192,13 @@ TARGETS: tuple[DecoderTarget, ...] = (
         ip.encode_scheduled_answer,
         ip.IrrigationProgramError,
         lambda rng: _random_list(rng, random_scheduled_program),
+    ),
+    DecoderTarget(
+        "thermostat_schedule.decode_schedule_payload",
+        ts.decode_schedule_payload,
+        device_side.encode_weekly_schedule_response,
+        ts.ScheduleDecodeError,
+        random_day_schedule,
     ),
 )
 
