@@ -1,4 +1,4 @@
-"""Calendar platform: the families' calendars (TS0049 irrigation programs)."""
+"""Calendar platform: the families' calendars (TS0049 irrigation programs, room schedules)."""
 
 from __future__ import annotations
 

@@ -16,13 +16,14 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
+from .danfoss import DanfossFamily
 from .errors import validation_error
 from .family import DeviceFamily
 from .irrigation import IrrigationFamily
 from .quirk_manager import QuirkManager
 from .zha_devices import ZhaDeviceTracker
 
-FAMILIES: Final[tuple[type[DeviceFamily], ...]] = (IrrigationFamily,)
+FAMILIES: Final[tuple[type[DeviceFamily], ...]] = (IrrigationFamily, DanfossFamily)
 
 
 def platforms(families: Iterable[DeviceFamily]) -> list[Platform]:

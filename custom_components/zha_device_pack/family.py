@@ -23,12 +23,12 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from zha.zigbee.device import Device
 
 from .zha_devices import TrackedDeviceEvent
 
-type AddEntities = Callable[[list[Entity]], None]
+type AddEntities = AddConfigEntryEntitiesCallback
 
 
 @dataclass(frozen=True, slots=True)

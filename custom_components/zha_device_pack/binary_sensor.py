@@ -1,0 +1,20 @@
+"""Binary sensor platform: the heat required of rooms and of the heating hub."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .families import ZhaDevicePackConfigEntry, async_setup_platform_entities
+
+PARALLEL_UPDATES = 0
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: ZhaDevicePackConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add every family's entities of this platform."""
+    async_setup_platform_entities(entry, Platform.BINARY_SENSOR, async_add_entities)
