@@ -14,12 +14,14 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
 
+from custom_components.zha_device_pack.const import DOMAIN
 from tests.conftest import ZigbeeHarness
 from tests.danfoss.conftest import add_room, danfoss, join_trv, room_entity
 from tests.simulator import SimDevice
@@ -323,3 +325,83 @@ async def test_heat_source_and_heat_required(
     climate = hass.states.get(room_entity(hass, "climate", living_room, "climate"))
     assert climate is not None and climate.attributes["hvac_action"] == "heating"
     assert danfoss(pack_setup).heat_required
+
+
+async def test_sleepy_trv_gets_a_failed_write_at_its_next_check_in(
+    hass: HomeAssistant, pack_setup: MockConfigEntry, zigbee: ZigbeeHarness
+) -> None:
+    """A write that found the TRV away is retried when it checks in (every 5 minutes)."""
+    device = await join_trv(zigbee, IEEE_A, sleepy=True)
+    hass.states.async_set(WINDOW, "off", {"device_class": "window"})
+    await add_room(hass, pack_setup, "Attic", trvs=[IEEE_A], window_sensors=[WINDOW])
+    network = zigbee.network
+    for _ in range(5):  # let the room's first writes reach the polling TRV
+        await network.elapse(7)
+        await settle(hass, zigbee)
+    await zigbee.wait_for(
+        lambda: thermostat(device, "load_balancing_enable") == 0, what="room applied"
+    )
+    device.set_online(False)
+    hass.states.async_set(WINDOW, "on", {"device_class": "window"})
+    trv = danfoss(pack_setup).trvs[device.ieee]
+    await zigbee.wait_for(
+        lambda: len(network.indirect_queue(device)) > 0, what="write queued"
+    )
+    for _ in range(10):  # the parent's indirect queue expires each try (7.68 s)
+        await network.elapse(8)
+        await settle(hass, zigbee)
+        if trv.unreachable_since is not None:
+            break
+    assert trv.unreachable_since is not None
+    assert thermostat(device, "external_open_window_detected") == 0
+    assert "external_open_window_detected" in trv.pending
+
+    device.set_online(True)
+    for _ in range(50):  # up to the next check-in, then the TRV's next polls
+        await network.elapse(7)
+        await settle(hass, zigbee)
+        if thermostat(device, "external_open_window_detected") == 1:
+            break
+    assert thermostat(device, "external_open_window_detected") == 1
+    assert not trv.pending
+    assert trv.unreachable_since is None
+
+
+async def test_repair_issue_for_a_trv_unreachable_for_a_day(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    pack_setup: MockConfigEntry,
+    zigbee: ZigbeeHarness,
+) -> None:
+    device = await join_trv(zigbee, IEEE_A)
+    hass.states.async_set(WINDOW, "off", {"device_class": "window"})
+    await add_room(hass, pack_setup, "Attic", trvs=[IEEE_A], window_sensors=[WINDOW])
+    await settle(hass, zigbee)
+    trv = danfoss(pack_setup).trvs[device.ieee]
+    device.set_online(False)
+    hass.states.async_set(WINDOW, "on", {"device_class": "window"})
+    await zigbee.wait_for(
+        lambda: trv.unreachable_since is not None, what="write failed"
+    )
+    issue_id = f"danfoss_unreachable_{device.ieee}"
+    registry = ir.async_get(hass)
+    for _ in range(23):
+        freezer.tick(timedelta(hours=1))
+        async_fire_time_changed(hass)
+        await settle(hass, zigbee)
+    assert registry.async_get_issue(DOMAIN, issue_id) is None
+    for _ in range(2):
+        freezer.tick(timedelta(hours=1))
+        async_fire_time_changed(hass)
+        await settle(hass, zigbee)
+    issue = registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None and issue.translation_key == "danfoss_unreachable"
+
+    device.set_online(True)
+    await zigbee.network.elapse(300)  # the TRV checks in (Poll Control, every 5 min)
+    await zigbee.wait_for(lambda: not trv.pending, what="write landed")
+    freezer.tick(timedelta(hours=1))
+    async_fire_time_changed(hass)
+    await settle(hass, zigbee)
+    assert registry.async_get_issue(DOMAIN, issue_id) is None
+    assert thermostat(device, "external_open_window_detected") == 1

@@ -239,7 +239,8 @@ class ScheduleBook:
             ):
                 _LOGGER.info("%s lost its weekly schedule; pushing it again", trv.ieee)
                 await self._push(trv, week)
-            if mode is not None and trv.programming_mode != mode:
+            if mode is not None:
+                # Save = No and not reportable: our cache cannot tell it was lost
                 await cluster.write_standard({TH.programing_oper_mode.name: mode})
         except (NoAnswerError, CommandRefusedError, ts.ScheduleDecodeError) as err:
             _LOGGER.debug("%s: schedule check failed: %s", trv.ieee, err)

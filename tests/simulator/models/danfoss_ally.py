@@ -306,7 +306,8 @@ class DanfossAllyTRV:
         end = int(self.time.get("dst_end"))
         # "the DST shift will always be 1 hour or 0" [SPEC p.4, DstShift]
         shift = 3600 if int(self.time.get("dst_shift")) else 0
-        return shift if start <= utc < end else 0
+        # ZCL Time: "LocalTime = StandardTime + DstShift if DstStart <= Time <= DstEnd"
+        return shift if start <= utc <= end else 0
 
     @property
     def local(self) -> int:
