@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
@@ -10,13 +11,16 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
 from zha.quirks import DANFOSS_ALLY_THERMOSTAT
 
 from custom_components.zha_device_pack import zha_bridge
 from custom_components.zha_device_pack.const import DOMAIN
 from custom_components.zha_device_pack.quirks.danfoss_ally import AllyThermostatCluster
 from tests.conftest import ZigbeeHarness
-from tests.danfoss.conftest import danfoss, join_trv
+from tests.danfoss.conftest import add_room, danfoss, join_trv
 from tests.simulator import SimDevice
 from tests.simulator.models.danfoss_ally import E10_INVALID_CLOCK, danfoss_trv
 
@@ -194,3 +198,21 @@ async def test_time_rewritten_after_power_cycle_and_on_zone_change(
         what="time zone change written",
     )
     assert len(trv.frames(cluster=0x000A, command=0x02)) == before + 1
+
+
+async def test_diagnostics_name_trvs_without_their_ieee(
+    hass: HomeAssistant,
+    hass_client: Any,
+    pack_setup: MockConfigEntry,
+    zigbee: ZigbeeHarness,
+    trv: SimDevice,
+) -> None:
+    await add_room(hass, pack_setup, "Kitchen", trvs=[str(trv.ieee)])
+    await zigbee.network.settle()
+    await hass.async_block_till_done()
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, pack_setup)
+    section = diagnostics["families"]["danfoss"]
+    assert section["rooms"]["Kitchen"]["trvs"] == ["trv1"]
+    assert section["trvs"]["trv1"]["ieee"] == "**REDACTED**"
+    assert section["trvs"]["trv1"]["desired"]["load_balancing_enable"] == 0
+    assert str(trv.ieee) not in str(diagnostics)

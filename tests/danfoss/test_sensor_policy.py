@@ -13,6 +13,7 @@ from custom_components.zha_device_pack.danfoss.sensor_policy import (
     COVERED_CADENCE,
     EXPOSED_CADENCE,
     OFF,
+    STEP,
     ExternalSensorPolicy,
     SensorCadence,
 )
@@ -160,6 +161,64 @@ def test_a_rising_room_is_sent_ahead_of_the_last_reading() -> None:
         assert reading < value <= reading + 20
 
 
+def test_a_step_seen_by_a_sparse_sensor_is_sent_once() -> None:
+    # E2E: the room sensor jumps 20.18 -> 20.9 and reports every 20 minutes only. The
+    # value must not be written again and again while the room stays put.
+    gateway = steady(covered=True, temperature=20.18)
+    for n in range(1, 7):
+        gateway.reading(n * 20 * MINUTE, 20.9)
+    gateway.run_until(6 * 20 * MINUTE)
+    changes = gateway.since(0.0)
+    # Sent at once; two readings cannot tell a step from a ramp, so it may lead a little.
+    assert changes[0][0] == 20 * MINUTE
+    assert abs(changes[0][1] - 2090) <= 15
+    for (first, value), (second, again) in itertools.pairwise(changes):
+        # A value equal to the held one is only the refresh.
+        if value == again:
+            assert second - first >= COVERED_CADENCE.refresh_after
+    # At most one correction once the next reading shows the room stays put.
+    refreshes = 6 * 20 * MINUTE // COVERED_CADENCE.refresh_after
+    assert len(changes) <= 2 + refreshes
+    assert changes[-1][1] == 2090
+
+
+@pytest.mark.parametrize(("covered", "cadence"), MODES)
+def test_sparse_readings_are_written_when_they_come(
+    covered: bool, cadence: SensorCadence
+) -> None:
+    # A sensor that reports every 10 to 20 minutes, on a room rising 0.5 K/h: changes go
+    # out at readings (or at the end of a min_interval), never extrapolated in between.
+    gateway = steady(covered, temperature=19.0)
+    at, reading_times = 0.0, [0.0]
+    for gap in [600.0, 900.0, 1200.0, 750.0, 1100.0, 600.0, 1200.0, 900.0] * 3:
+        at += gap
+        reading_times.append(at)
+        gateway.reading(at, 19.0 + 0.5 * at / 3600)
+    for at, value in gateway.writes[1:]:
+        previous = max(t for t in reading_times if t <= at)
+        refresh = any(
+            at == w + cadence.refresh_after for w, _ in gateway.writes if w < at
+        )
+        after_min = any(
+            at == w + cadence.min_interval for w, _ in gateway.writes if w < at
+        )
+        assert at == previous or refresh or after_min
+        # The value follows the room within a few tenths.
+        assert abs(value / 100 - (19.0 + 0.5 * at / 3600)) < 0.3
+    assert len(gateway.writes) <= len(reading_times) + 1
+
+
+def test_a_fast_room_gets_longer_steps() -> None:
+    # 3 K/h: the change worth a frame grows with the rate, so a fast room costs fewer
+    # frames than one per 0.1 K (which would be every 2 minutes, i.e. every min_interval).
+    gateway = steady(covered=True, temperature=18.0)
+    gateway.readings(60.0, 60 * MINUTE, [18.0 + 0.05 * n for n in range(1, 61)], 60.0)
+    changes = gateway.since(0.0)
+    assert 4 <= len(changes) < 60 * MINUTE / COVERED_CADENCE.min_interval
+    for (_, first), (_, second) in itertools.pairwise(changes):
+        assert second - first > STEP
+
+
 @pytest.mark.parametrize(("covered", "cadence"), MODES)
 def test_unavailable_switches_off_once(covered: bool, cadence: SensorCadence) -> None:
     gateway = steady(covered)
@@ -250,7 +309,7 @@ def test_writes_respect_the_cadence(
 
     A write of a value is followed by another write within max_interval (a change, a refresh
     or OFF): only OFF may be held longer. OFF is written once: never twice in a row unless
-    reset() came between them.
+    reset() came between them; the same value twice in a row is only the refresh.
     """
     gateway = Gateway(ExternalSensorPolicy(covered=covered))
     cadence = gateway.policy.cadence
@@ -275,6 +334,9 @@ def test_writes_respect_the_cadence(
         if index not in resets:
             assert second - first >= cadence.min_interval
             assert not first_value == second_value == OFF
+            if first_value == second_value:
+                # The same value again is only the refresh.
+                assert second - first >= cadence.refresh_after
         if first_value != OFF:
             assert second - first <= cadence.max_interval
     if gateway.writes and gateway.writes[-1][1] != OFF:

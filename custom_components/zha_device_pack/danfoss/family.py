@@ -409,12 +409,37 @@ class DanfossFamily(DeviceFamily):
         return max(demands) if demands else None
 
     def diagnostics(self) -> dict[str, Any]:
-        """Return rooms, TRVs and schedules."""
+        """Return rooms, TRVs and schedules; TRVs named ``trv1``, ``trv2`` … (no IEEE)."""
+        labels = {ieee: f"trv{n}" for n, ieee in enumerate(self.trvs, start=1)}
+
+        def label(ieee: Any) -> str:
+            return labels.get(EUI64.convert(str(ieee)), "trv?")
+
+        schedules = self.schedules.diagnostics()
         return {
             "rooms": {
-                room_id: room.diagnostics() for room_id, room in self.rooms.items()
+                room.config.name: {
+                    **room.diagnostics(),
+                    "trvs": [label(ieee) for ieee in room.config.trvs],
+                }
+                for room in self.rooms.values()
             },
-            "trvs": [trv.diagnostics() for trv in self.trvs.values()],
-            "time_pending": sorted(str(ieee) for ieee in self.time_pending),
-            "schedules": self.schedules.diagnostics(),
+            "trvs": {
+                labels[trv.ieee]: {**trv.diagnostics(), "ieee": str(trv.ieee)}
+                for trv in self.trvs.values()
+            },
+            "time_pending": sorted(label(ieee) for ieee in self.time_pending),
+            "schedules": {
+                "rooms": {
+                    self.rooms[room_id].config.name
+                    if room_id in self.rooms
+                    else "?": week
+                    for room_id, week in schedules["rooms"].items()
+                },
+                "trvs": {label(ieee): week for ieee, week in schedules["trvs"].items()},
+                "modes": {
+                    label(ieee): mode for ieee, mode in schedules["modes"].items()
+                },
+                "unchecked": sorted(label(ieee) for ieee in schedules["unchecked"]),
+            },
         }

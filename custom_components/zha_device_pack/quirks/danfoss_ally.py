@@ -29,7 +29,6 @@ import logging
 from typing import Any, Final, cast
 from zoneinfo import ZoneInfo
 
-from zha.application.platforms.number import DanfossLoadRoomMean
 from zha.quirks import DANFOSS_ALLY_THERMOSTAT
 from zhaquirks.builder import EntityType, QuirkBuilder
 from zhaquirks.danfoss.thermostat import (
@@ -213,7 +212,9 @@ class AllyTimeCluster(DanfossTimeCluster):
 
 
 def _is_stock_load_room_mean(entity: Any) -> bool:
-    return type(entity) is DanfossLoadRoomMean
+    # By name, not by import: the removal also sees our own number (same unique id), and a
+    # zha release that renames the class must not break the whole quirk at import.
+    return type(entity).__name__ == "DanfossLoadRoomMean"
 
 
 def quirks() -> list[QuirkBuilder]:
