@@ -5,9 +5,11 @@ from __future__ import annotations
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import area_registry as ar, device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.zha_device_pack import zha_bridge
+from custom_components.zha_device_pack.const import DOMAIN
 from tests.conftest import ZigbeeHarness
 from tests.danfoss.conftest import danfoss, join_trv
 from tests.simulator.models import create_device
@@ -73,10 +75,12 @@ async def test_create_and_edit_a_room(
     }
     assert not pack_setup.subentries
 
+    area = ar.async_get(hass).async_create("Office")
     result = await hass.config_entries.subentries.async_configure(
         flow_id,
         {
             "name": "Office",
+            "area_id": area.id,
             "trvs": [device_id(hass, IEEE_A), device_id(hass, IEEE_B)],
             "temperature_sensor": SENSOR,
             "window_sensors": ["binary_sensor.office_window"],
@@ -92,6 +96,13 @@ async def test_create_and_edit_a_room(
     await hass.async_block_till_done()
     family = danfoss(pack_setup)
     assert family.rooms[subentry.subentry_id].config.radiator_covered
+    room_device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, f"room_{subentry.subentry_id}"), pack_setup.entry_id
+    )
+    assert room_device is not None
+    assert room_device.name == "Office"
+    assert room_device.area_id == area.id
+    assert room_device.config_subentry_id == subentry.subentry_id
 
     # a TRV belongs to one room only
     flow_id = await start(hass, pack_setup)

@@ -357,27 +357,34 @@ class HubHeatDemand(HubEntity, SensorEntity):
         return self.family.heat_demand
 
 
+# What each platform shows for a room and for the hub.
+_ROOM_ENTITIES: Final[
+    dict[Platform, Callable[[DanfossFamily, RoomController], list[Entity]]]
+] = {
+    Platform.CLIMATE: lambda family, room: [RoomClimate(family, room)],
+    Platform.SENSOR: lambda family, room: [
+        RoomSensor(family, room, description) for description in ROOM_SENSORS
+    ],
+    Platform.BINARY_SENSOR: lambda family, room: [RoomHeatRequired(family, room)],
+    Platform.CALENDAR: lambda family, room: [RoomScheduleCalendar(family, room)],
+}
+_HUB_ENTITIES: Final[dict[Platform, Callable[[DanfossFamily], list[Entity]]]] = {
+    Platform.SENSOR: lambda family: [HubHeatDemand(family)],
+    Platform.BINARY_SENSOR: lambda family: [HubHeatRequired(family)],
+}
+
+
 @callback
 def room_entities(
     family: DanfossFamily, room: RoomController, platform: Platform
 ) -> list[Entity]:
     """Return the entities of ``room`` on ``platform``."""
-    if platform is Platform.CLIMATE:
-        return [RoomClimate(family, room)]
-    if platform is Platform.SENSOR:
-        return [RoomSensor(family, room, description) for description in ROOM_SENSORS]
-    if platform is Platform.BINARY_SENSOR:
-        return [RoomHeatRequired(family, room)]
-    if platform is Platform.CALENDAR:
-        return [RoomScheduleCalendar(family, room)]
-    return []
+    build = _ROOM_ENTITIES.get(platform)
+    return [] if build is None else build(family, room)
 
 
 @callback
 def hub_entities(family: DanfossFamily, platform: Platform) -> list[Entity]:
     """Return the hub's entities on ``platform``."""
-    if platform is Platform.SENSOR:
-        return [HubHeatDemand(family)]
-    if platform is Platform.BINARY_SENSOR:
-        return [HubHeatRequired(family)]
-    return []
+    build = _HUB_ENTITIES.get(platform)
+    return [] if build is None else build(family)
