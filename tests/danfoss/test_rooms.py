@@ -252,6 +252,12 @@ async def test_windows_follow_the_contact_sensor_and_survive_a_power_cycle(
         lambda: thermostat(trvs[1], "external_open_window_detected") == 1,
         what="window re-asserted after the power cycle",
     )
+    # the other Save = No values come back too: room sensor, heat available
+    await zigbee.wait_for(
+        lambda: thermostat(trvs[1], "external_measured_room_sensor") != OFF,
+        what="room sensor sent again after the power cycle",
+    )
+    assert thermostat(trvs[1], "heat_available") == 1
     # a TRV that drops it by itself (seen on 2026 firmware, z2m#31595) gets it again
     await trvs[0].report(1, 0x0201, {"external_open_window_detected": 0})
     await settle(hass, zigbee)
