@@ -42,6 +42,19 @@ def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("hass").config.components.add("recorder")
 
 
+@pytest.fixture(autouse=True)
+async def cancel_fast_poll_resets() -> AsyncIterator[None]:
+    """Cancel zigpy's fast-poll reset timers at teardown.
+
+    zigpy asks every Poll Control device to fast-poll at interview and starts a real-time
+    sleep to reset its flag, which it never cancels.
+    """
+    yield
+    for task in asyncio.all_tasks():
+        if task.get_name() == "reset_fast_polling":
+            task.cancel()
+
+
 @pytest.fixture
 def hass_config_dir(hass_tmp_config_dir: str) -> str:
     """Give every test its own config dir (phcc's default sits inside the installed package)."""

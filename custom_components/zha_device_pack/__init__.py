@@ -12,6 +12,7 @@ from . import families as pack_families, zha_bridge
 from .const import DOMAIN, ISSUE_QUIRKS_DISABLED
 from .families import PackRuntimeData, ZhaDevicePackConfigEntry, platforms
 from .quirk_manager import QuirkManager
+from .quirks.smart_energy import hear_smart_energy_frames
 from .services import async_setup_services
 from .zha_devices import ZhaDeviceTracker
 
@@ -48,6 +49,11 @@ async def async_setup_entry(
             translation_key=ISSUE_QUIRKS_DISABLED,
         )
 
+    if (zha_gateway := zha_bridge.gateway(hass)) is not None:
+        # meters that only speak on a Smart Energy endpoint must be heard at interview
+        entry.async_on_unload(
+            zha_bridge.watch_new_zigpy_devices(zha_gateway, hear_smart_energy_frames)
+        )
     manager = QuirkManager(hass, entry)
     await manager.async_start(register=quirks_enabled)
     families = {family.name: family(hass, entry) for family in pack_families.FAMILIES}
@@ -91,6 +97,11 @@ async def async_unload_entry(
 
 async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Move devices that used our quirks back onto the built-in ones when the user removes us."""
+    if (zha_gateway := zha_bridge.gateway(hass)) is not None:
+        # meters that only speak on a Smart Energy endpoint must be heard at interview
+        entry.async_on_unload(
+            zha_bridge.watch_new_zigpy_devices(zha_gateway, hear_smart_energy_frames)
+        )
     manager = QuirkManager(hass, entry)
     await manager.async_reresolve_changed()
     ir.async_delete_issue(hass, DOMAIN, ISSUE_QUIRKS_DISABLED)

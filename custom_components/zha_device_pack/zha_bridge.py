@@ -164,6 +164,27 @@ def connect_gateway_messages(
     return async_dispatcher_connect(hass, ZHA_GW_MSG, handle)
 
 
+def watch_new_zigpy_devices(
+    gateway: Gateway, prepare: Callable[[zigpy.device.Device], None]
+) -> CALLBACK_TYPE:
+    """Call ``prepare`` for every zigpy device now and for each new one before its interview.
+
+    zigpy's public ``device_joined`` listener event comes before the interview starts.
+    """
+    app = gateway.application_controller
+
+    class _Listener:
+        def device_joined(self, device: zigpy.device.Device) -> None:
+            prepare(device)
+
+    listener = _Listener()
+    for device in list(app.devices.values()):
+        if isinstance(device, zigpy.device.Device):
+            prepare(device)
+    app.add_listener(listener)
+    return lambda: app.remove_listener(listener)
+
+
 # --- zigpy / zha internals of the in-place move ---------------------------------------------------
 
 

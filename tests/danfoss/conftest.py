@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from types import MappingProxyType
 from typing import Any
 
@@ -62,15 +60,6 @@ async def add_room(
     hass.config_entries.async_add_subentry(entry, subentry)
     await hass.async_block_till_done()
     return next(s.subentry_id for s in entry.subentries.values() if s.title == title)
-
-
-@pytest.fixture(autouse=True)
-async def cancel_fast_poll_resets() -> AsyncIterator[None]:
-    """Cancel zigpy's fast-poll reset timers (a real-time sleep started at interview)."""
-    yield
-    for task in asyncio.all_tasks():
-        if task.get_name() == "reset_fast_polling":
-            task.cancel()
 
 
 @pytest.fixture

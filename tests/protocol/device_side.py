@@ -2,12 +2,16 @@
 
 Only tests use these (the integration is the gateway: it decodes reports and encodes
 commands), so they live here. The TS0049 ones reuse the codecs' record packing and field
-checks; the Danfoss weekly schedule response is packed here on its own, byte by byte.
+checks; the Danfoss weekly schedule response and the Smart Energy metering frames are packed
+and parsed here on their own, byte by byte.
 """
 
 from __future__ import annotations
 
-from custom_components.zha_device_pack.protocol import irrigation_program as ip
+from custom_components.zha_device_pack.protocol import (
+    irrigation_program as ip,
+    metering as se,
+)
 from custom_components.zha_device_pack.protocol.thermostat_schedule import DaySchedule
 from custom_components.zha_device_pack.protocol.tuya_dp import (
     MAX_FAULT,
@@ -138,3 +142,44 @@ def encode_weekly_schedule_response(day_schedule: tuple[int, DaySchedule]) -> by
         frame += transition.minutes.to_bytes(2, "little")
         frame += transition.setpoint.to_bytes(2, "little", signed=True)
     return bytes(frame)
+
+
+def encode_get_profile_response(response: se.ProfileResponse) -> bytes:
+    """Encode a GetProfileResponse (Metering server -> client 0x00) as a meter sends it.
+
+    EndTime UTCTime, Status, ProfileIntervalPeriod, NumberOfPeriodsDelivered (the announced
+    count, which may exceed the intervals sent), then uint24 intervals newest first, None as
+    0xFFFFFF (reference section 2.2), little-endian.
+    """
+    frame = bytearray(response.end_time.to_bytes(4, "little"))
+    frame += bytes(
+        (
+            response.status,
+            response.interval_period,
+            response.number_of_periods_announced,
+        )
+    )
+    for interval in response.intervals:
+        frame += (0xFFFFFF if interval is None else interval).to_bytes(3, "little")
+    return bytes(frame)
+
+
+def encode_fast_poll_mode_response(response: se.FastPollModeResponse) -> bytes:
+    """Encode a RequestFastPollModeResponse (Metering server -> client 0x03): 5 bytes."""
+    return bytes((response.applied_update_period,)) + response.end_time.to_bytes(
+        4, "little"
+    )
+
+
+def decode_get_profile(payload: bytes) -> tuple[int, int, int]:
+    """Decode GetProfile (Metering client -> server 0x00): (channel, end time, periods)."""
+    if len(payload) != 6:
+        raise se.MeteringError(f"GetProfile is 6 bytes, got {len(payload)}")
+    return payload[0], int.from_bytes(payload[1:5], "little"), payload[5]
+
+
+def decode_request_fast_poll_mode(payload: bytes) -> tuple[int, int]:
+    """Decode RequestFastPollMode (client -> server 0x03): (update period s, duration min)."""
+    if len(payload) != 2:
+        raise se.MeteringError(f"RequestFastPollMode is 2 bytes, got {len(payload)}")
+    return payload[0], payload[1]

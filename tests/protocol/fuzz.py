@@ -16,6 +16,7 @@ from typing import Any
 
 from custom_components.zha_device_pack.protocol import (
     irrigation_program as ip,
+    metering as se,
     thermostat_schedule as ts,
     tuya_dp as dp,
 )
@@ -150,6 +151,29 @@ def random_day_schedule(rng: random.Random) -> tuple[int, ts.DaySchedule]:
     )
 
 
+def random_profile_response(rng: random.Random) -> se.ProfileResponse:
+    """Build a valid GetProfileResponse, often with fewer intervals than announced."""
+    announced = _edge(rng, 0, se.UINT8_MAX)
+    count = _edge(rng, 0, min(announced, 24))
+    return se.ProfileResponse(
+        end_time=_edge(rng, 0, se.UINT32_MAX),
+        status=rng.choice(list(se.ProfileStatus)),
+        interval_period=rng.choice(list(se.ProfileIntervalPeriod)),
+        number_of_periods_announced=announced,
+        intervals=tuple(
+            None if rng.random() < 0.1 else _edge(rng, 0, se.INVALID_INTERVAL - 1)
+            for _ in range(count)
+        ),
+    )
+
+
+def random_fast_poll_mode_response(rng: random.Random) -> se.FastPollModeResponse:
+    """Build a valid RequestFastPollModeResponse."""
+    return se.FastPollModeResponse(
+        _edge(rng, 0, se.UINT8_MAX), _edge(rng, 0, se.UINT32_MAX)
+    )
+
+
 TARGETS: tuple[DecoderTarget, ...] = (
     DecoderTarget(
         "tuya_dp.decode_dp_report",
@@ -199,6 +223,20 @@ TARGETS: tuple[DecoderTarget, ...] = (
         device_side.encode_weekly_schedule_response,
         ts.ScheduleDecodeError,
         random_day_schedule,
+    ),
+    DecoderTarget(
+        "metering.decode_get_profile_response",
+        se.decode_get_profile_response,
+        device_side.encode_get_profile_response,
+        se.MeteringError,
+        random_profile_response,
+    ),
+    DecoderTarget(
+        "metering.decode_fast_poll_mode_response",
+        se.decode_fast_poll_mode_response,
+        device_side.encode_fast_poll_mode_response,
+        se.MeteringError,
+        random_fast_poll_mode_response,
     ),
 )
 

@@ -16,6 +16,7 @@ from .common import auto_ieee
 from .danfoss_ally import danfoss_ally
 from .light import light
 from .plug import plug
+from .se_meters import se_electricity_meter, se_gas_meter, se_plug_2781, se_water_meter
 from .ts0049 import ts0049
 
 MODELS: dict[str, Callable[..., SimDevice]] = {
@@ -23,6 +24,10 @@ MODELS: dict[str, Callable[..., SimDevice]] = {
     "light": light,
     "ts0049": ts0049,
     "danfoss_ally": danfoss_ally,
+    "se_electricity_meter": se_electricity_meter,
+    "se_gas_meter": se_gas_meter,
+    "se_water_meter": se_water_meter,
+    "se_plug_2781": se_plug_2781,
 }
 
 
