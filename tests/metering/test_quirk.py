@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.zha_device_pack import zha_bridge
@@ -12,6 +14,7 @@ from custom_components.zha_device_pack.quirks.smart_energy import (
 )
 from tests.conftest import ZigbeeHarness
 from tests.simulator.models.common import resolve_ieee
+from tests.simulator.models.se_meters import meter, se_electricity_meter
 from tests.simulator.sample_devices import se_meter
 
 METERING = 0x0702
@@ -42,3 +45,88 @@ async def test_smart_energy_endpoint_is_heard(
         ["current_summ_delivered", "unit_of_measure"]
     )
     assert result == {"current_summ_delivered": 123_456, "unit_of_measure": 0x01}
+
+
+async def test_electricity_meter_entities_read_the_spec_way(
+    hass: HomeAssistant, pack_setup: MockConfigEntry, zigbee: ZigbeeHarness
+) -> None:
+    """Summations in kWh (raw Wh ÷ 1000), demand in kW, signed, on a 0x0109 endpoint."""
+    device = se_electricity_meter(resolve_ieee("00:0d:6f:00:0a:00:00:02"))
+    zigbee.network.add_device(device)
+    await zigbee.network.join(device)
+    await zigbee.wait_for_entities(device)
+    model = meter(device)
+    registry = er.async_get(hass)
+    states = {}
+    for key in ("summation_delivered", "summation_received", "instantaneous_demand"):
+        entity_id = registry.async_get_entity_id(
+            "sensor", "zha", f"{device.ieee}-1-{key}"
+        )
+        assert entity_id is not None, key
+        states[key] = hass.states.get(entity_id)
+    delivered = states["summation_delivered"]
+    assert delivered is not None
+    assert delivered.attributes["unit_of_measurement"] == "kWh"
+    assert delivered.attributes["device_class"] == "energy"
+    assert delivered.attributes["state_class"] == "total_increasing"
+    assert float(delivered.state) == pytest.approx(model.summation(0) / 1000, abs=0.01)
+    received = states["summation_received"]
+    assert received is not None
+    assert float(received.state) == pytest.approx(model.summation(1) / 1000, abs=0.01)
+    demand = states["instantaneous_demand"]
+    assert demand is not None
+    assert demand.attributes["device_class"] == "power"
+    assert demand.attributes["unit_of_measurement"] == "kW"
+
+
+async def test_tiers_and_status_only_where_the_meter_has_them(
+    hass: HomeAssistant, pack_setup: MockConfigEntry, zigbee: ZigbeeHarness
+) -> None:
+    device = se_electricity_meter(resolve_ieee("00:0d:6f:00:0a:00:00:03"))
+    zigbee.network.add_device(device)
+    await zigbee.network.join(device)
+    await zigbee.wait_for_entities(device)
+    model = meter(device)
+    registry = er.async_get(hass)
+    ours = {
+        entry.unique_id.removeprefix(f"{device.ieee}-1-")
+        for entry in registry.entities.values()
+        if entry.unique_id.startswith(f"{device.ieee}-1-")
+    }
+    tiers = {key for key in ours if key.startswith("tier")}
+    assert tiers == {
+        f"tier{tier}_summation_{direction}"
+        for tier in range(1, 5)
+        for direction in ("delivered", "received")
+    }
+    tier2 = registry.async_get_entity_id(
+        "sensor", "zha", f"{device.ieee}-1-tier2_summation_delivered"
+    )
+    assert tier2 is not None
+    state = hass.states.get(tier2)
+    assert state is not None
+    assert float(state.state) == pytest.approx(
+        model.tier_summation(2, 0) / 1000, abs=0.01
+    )
+    # electricity layout: no gas/water bits
+    status = {key for key in ours if key.startswith("status_")}
+    assert "status_check_meter" in status
+    assert "status_power_quality" in status
+    assert "status_pipe_empty" not in status
+    assert "status_reverse_flow" not in status
+    model.set_status(0b0000_0101)  # check meter + tamper
+    await device.report(1, 0x0702, {"status": 0b0000_0101})
+    await zigbee.network.settle()
+    await hass.async_block_till_done()
+    on = {
+        key
+        for key in status
+        if (
+            entity_id := registry.async_get_entity_id(
+                "binary_sensor", "zha", f"{device.ieee}-1-{key}"
+            )
+        )
+        and (s := hass.states.get(entity_id)) is not None
+        and s.state == "on"
+    }
+    assert on == {"status_check_meter", "status_tamper_detect"}

@@ -444,6 +444,19 @@ _STATUS_LAYOUTS: Final[dict[MeteringDeviceType | None, tuple[str | None, ...]]] 
 }
 
 
+def status_flag_names(device_type: int) -> tuple[str, ...]:
+    """Return the named Status (0x0200) bits of a device type's layout, bit 0 first."""
+    layout = _STATUS_LAYOUTS.get(base_device_type(device_type), ())
+    return tuple(name for name in layout if name)
+
+
+def all_status_flag_names() -> frozenset[str]:
+    """Return every name any device type's Status layout has."""
+    return frozenset(
+        name for layout in _STATUS_LAYOUTS.values() for name in layout if name
+    )
+
+
 def status_flags(status: int, device_type: int) -> frozenset[str]:
     """Return the names of the Status (0x0200) bits set, in the device type's layout.
 

@@ -19,17 +19,29 @@ its own quirk keeps it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 import dataclasses
-from typing import Final
+import logging
+from typing import Any, Final
 
+from zha.application.platforms import AttrConfig, BaseEntity, ClusterConfig
+from zha.application.platforms.binary_sensor import BinarySensor
+from zha.application.platforms.sensor import Sensor
+from zha.application.platforms.sensor.const import SensorDeviceClass, SensorStateClass
 from zha.quirks import DeviceRegistry, QuirkRegistryEntry
-from zhaquirks.builder import QuirkBuilder
+from zhaquirks.builder import BinarySensorDeviceClass, EntityType, QuirkBuilder
+from zhaquirks.builder.device import QuirkV2Device
 from zhaquirks.clusters import CustomCluster
 from zhaquirks.device import CustomZigpyDevice
 from zigpy import types as t
 import zigpy.device
 from zigpy.zcl.clusters.smartenergy import Metering
 from zigpy.zcl.foundation import BaseCommandDefs, ZCLAttributeDef, ZCLCommandDef
+from zigpy.zcl.helpers import ReportingConfig
+
+from ..protocol import metering
+
+_LOGGER = logging.getLogger(__name__)
 
 SMART_ENERGY_PROFILE: Final = 0x0109
 HOME_AUTOMATION_PROFILE: Final = 0x0104
@@ -253,5 +265,271 @@ def quirks() -> list[QuirkBuilder]:
         WildcardQuirkBuilder(_ANY, _ANY)
         .filter(has_smart_energy_meter)
         .zigpy_device_class(SmartEnergyZigpyDevice)
+        .zha_device_class(SmartEnergyDevice)
         .replace_cluster_occurrences(SmartEnergyMetering)
     ]
+
+
+# --- entities ----------------------------------------------------------------------------------
+
+_READ: Final = AttrConfig(read_on_startup=True)
+_SUMMATION_REPORTING: Final = AttrConfig(
+    read_on_startup=True,
+    reporting=ReportingConfig(min_interval=30, max_interval=900, reportable_change=1),
+)
+_DEMAND_REPORTING: Final = AttrConfig(
+    read_on_startup=True,
+    reporting=ReportingConfig(min_interval=5, max_interval=900, reportable_change=1),
+)
+MA: Final = SmartEnergyMetering.AttributeDefs
+# Read once at configure: the formatting set, and every optional value attribute, so that a
+# meter's UNSUPPORTED_ATTRIBUTE answers mark them unsupported and their entities are not made.
+_METERING_CONFIG: Final[dict[int, ClusterConfig]] = {
+    int(SmartEnergyMetering.cluster_id): ClusterConfig(
+        bind=True,
+        attributes={
+            MA.current_summ_delivered.name: _SUMMATION_REPORTING,
+            MA.current_summ_received.name: _SUMMATION_REPORTING,
+            MA.instantaneous_demand.name: _DEMAND_REPORTING,
+            MA.status.name: _SUMMATION_REPORTING,
+            MA.unit_of_measure.name: _READ,
+            MA.multiplier.name: _READ,
+            MA.divisor.name: _READ,
+            MA.summation_formatting.name: _READ,
+            MA.demand_formatting.name: _READ,
+            MA.metering_device_type.name: _READ,
+            MA.historical_consumption_formatting.name: _READ,
+            MA.currentday_consumption_delivered.name: _READ,
+            MA.previousday_consumption_delivered.name: _READ,
+            # every tier is probed once; reporting for the first six, as ZHA configures
+            **{
+                f"current_tier{tier}_summ_{direction}": (
+                    _SUMMATION_REPORTING if tier <= 6 else _READ
+                )
+                for tier in range(1, 16)
+                for direction in ("delivered", "received")
+            },
+        },
+    )
+}
+
+
+class MeterSensor(Sensor):
+    """A Metering value in the meter's own unit (``protocol.metering``), not ZHA's guesses.
+
+    ZHA's own metering sensors ignore summation_formatting for kWh (zha#2781), leave BCD
+    units unmapped and need an HA-profile endpoint; these read the formatting attributes
+    through the spec's rule and map unit and device type to HA's classes.
+    """
+
+    _cluster_id = SmartEnergyMetering.cluster_id
+    _server_cluster_config = _METERING_CONFIG
+    #: Summations and demand use different formatting bytes and HA classes.
+    _demand: bool = False
+    #: The formatting attribute of this value (§1.4: 0x0303 summations, 0x0304 demand,
+    #: 0x0305 historical consumption).
+    _formatting_attribute: str = "summation_formatting"
+
+    def is_supported(self) -> bool:
+        """Return False for an attribute the meter answered UNSUPPORTED_ATTRIBUTE for.
+
+        Quirk entities count as always supported in ZHA; a meter's optional values (received
+        summation, demand) exist only when the meter has them.
+        """
+        return self._is_supported()
+
+    def _format(self) -> metering.MeteringFormat | None:
+        cluster = self._cluster
+        unit = cluster.get(MA.unit_of_measure.name)
+        if unit is None:
+            return None
+        formatting = cluster.get(self._formatting_attribute)
+        return metering.MeteringFormat(
+            unit_of_measure=int(unit),
+            device_type=int(cluster.get(MA.metering_device_type.name) or 0),
+            formatting=int(formatting or 0),
+            multiplier=_optional_int(cluster.get(MA.multiplier.name)),
+            divisor=_optional_int(cluster.get(MA.divisor.name)),
+        )
+
+    def recompute_capabilities(self) -> None:
+        """Take unit, device class and precision from the meter's formatting attributes."""
+        super().recompute_capabilities()
+        if (fmt := self._format()) is None:
+            return
+        unit = metering.unit_for(fmt.unit_of_measure, fmt.device_type)
+        device_class = unit.demand_device_class if self._demand else unit.device_class
+        self._attr_device_class = (
+            None if device_class is None else SensorDeviceClass(device_class)
+        )
+        self._attr_native_unit_of_measurement = (
+            unit.demand_unit if self._demand else unit.unit
+        )
+        self._attr_suggested_display_precision = metering.display_precision(
+            fmt.formatting
+        )
+
+    def formatter(self, value: Any) -> float | None:
+        """Return the raw value in the meter's unit (formatting byte: precision only)."""
+        if (fmt := self._format()) is None:
+            return None
+        unit = metering.unit_for(fmt.unit_of_measure, fmt.device_type)
+        try:
+            number = metering.format_value(int(value), fmt, signed24=self._demand)
+        except metering.MeteringError:
+            _LOGGER.debug(
+                "%s: unreadable %s=%r", self.device.ieee, self._attribute_name, value
+            )
+            return None
+        return float(number * (unit.demand_scale if self._demand else unit.scale))
+
+
+class MeterSummation(MeterSensor):
+    """A summation (delivered, received, tier): total increasing, for the Energy dashboard."""
+
+    _attr_state_class = SensorStateClass.TOTAL_INCREASING
+
+
+class MeterDemand(MeterSensor):
+    """InstantaneousDemand (signed int24, negative while exporting)."""
+
+    _attr_state_class = SensorStateClass.MEASUREMENT
+    _demand = True
+    _formatting_attribute = MA.demand_formatting.name
+
+
+class MeterDayConsumption(MeterSensor):
+    """Today's / yesterday's consumption (0x0401 / 0x0403), HistoricalConsumptionFormatting."""
+
+    _attr_state_class = SensorStateClass.TOTAL
+    _formatting_attribute = MA.historical_consumption_formatting.name
+
+
+class MeterStatusFlag(BinarySensor):
+    """One bit of the meter Status (0x0200), named in the meter's device-type layout (§1.3).
+
+    Entities for every name any layout has are discovered; those the meter's device type does
+    not have are dropped once the device type is known.
+    """
+
+    _attribute_name = MA.status.name
+    _cluster_id = SmartEnergyMetering.cluster_id
+    _server_cluster_config = _METERING_CONFIG
+
+    def __init__(self, *args: Any, flag: str, **kwargs: Any) -> None:
+        """Follow the Status bit called ``flag``."""
+        self._flag = flag
+        super().__init__(*args, **kwargs)
+
+    def _device_type(self) -> int | None:
+        value = self._cluster.get(MA.metering_device_type.name)
+        return None if value is None else int(value)
+
+    def is_supported(self) -> bool:
+        """Return True when the meter's device type has this bit and Status is supported."""
+        device_type = self._device_type()
+        return (
+            device_type is not None
+            and self._flag in metering.status_flag_names(device_type)
+            and not self._cluster.is_attribute_unsupported(MA.status.name)
+        )
+
+    @property
+    def is_on(self) -> bool:
+        """Return True while the meter sets this Status bit."""
+        status = self._cluster.get(MA.status.name)
+        device_type = self._device_type()
+        if status is None or device_type is None:
+            return False
+        return self._flag in metering.status_flags(int(status), device_type)
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+# (attribute, entity class, unique id suffix / translation key, fallback name)
+_METER_ENTITIES: Final[tuple[tuple[str, type[MeterSensor], str, str], ...]] = (
+    (
+        MA.current_summ_delivered.name,
+        MeterSummation,
+        "summation_delivered",
+        "Summation delivered",
+    ),
+    (
+        MA.current_summ_received.name,
+        MeterSummation,
+        "summation_received",
+        "Summation received",
+    ),
+    (
+        MA.instantaneous_demand.name,
+        MeterDemand,
+        "instantaneous_demand",
+        "Instantaneous demand",
+    ),
+    (
+        MA.currentday_consumption_delivered.name,
+        MeterDayConsumption,
+        "today_delivered",
+        "Today's consumption",
+    ),
+    (
+        MA.previousday_consumption_delivered.name,
+        MeterDayConsumption,
+        "yesterday_delivered",
+        "Yesterday's consumption",
+    ),
+    # TOU tiers: Delivered and Received interleaved from 0x0100 (§1.2)
+    *(
+        (
+            f"current_tier{tier}_summ_{direction}",
+            MeterSummation,
+            f"tier{tier}_summation_{direction}",
+            f"Tier {tier} summation {direction}",
+        )
+        for tier in range(1, 16)
+        for direction in ("delivered", "received")
+    ),
+)
+
+
+class SmartEnergyDevice(QuirkV2Device):
+    """The ZHA device of a Smart Energy meter: our meter entities on every 0x0109 endpoint."""
+
+    def discover_entities(self) -> Iterator[BaseEntity]:
+        """Yield the default and quirk entities, then the meter's values."""
+        yield from super().discover_entities()
+        for endpoint_id, endpoint in self.endpoints.items():
+            if endpoint_id == 0:
+                continue
+            zigpy_endpoint = endpoint.zigpy_endpoint
+            cluster = zigpy_endpoint.in_clusters.get(SmartEnergyMetering.cluster_id)
+            if zigpy_endpoint.profile_id != SMART_ENERGY_PROFILE or not isinstance(
+                cluster, SmartEnergyMetering
+            ):
+                continue
+            for attribute, entity_class, key, name in _METER_ENTITIES:
+                yield entity_class(
+                    endpoint=endpoint,
+                    device=self,
+                    cluster=cluster,
+                    attribute_name=attribute,
+                    from_quirk=True,
+                    unique_id_suffix=key,
+                    translation_key=key,
+                    fallback_name=name,
+                )
+            for flag in sorted(metering.all_status_flag_names()):
+                yield MeterStatusFlag(
+                    endpoint=endpoint,
+                    device=self,
+                    cluster=cluster,
+                    flag=flag,
+                    from_quirk=True,
+                    unique_id_suffix=f"status_{flag}",
+                    translation_key=f"status_{flag}",
+                    fallback_name=flag.replace("_", " ").capitalize(),
+                    entity_type=EntityType.DIAGNOSTIC,
+                    device_class=BinarySensorDeviceClass.PROBLEM,
+                )
