@@ -14,7 +14,13 @@ from custom_components.zha_device_pack.quirks.smart_energy import (
 )
 from tests.conftest import ZigbeeHarness
 from tests.simulator.models.common import resolve_ieee
-from tests.simulator.models.se_meters import meter, se_electricity_meter
+from tests.simulator.models.se_meters import (
+    from_bcd,
+    meter,
+    se_electricity_meter,
+    se_gas_meter,
+    se_water_meter,
+)
 from tests.simulator.sample_devices import se_meter
 
 METERING = 0x0702
@@ -130,3 +136,51 @@ async def test_tiers_and_status_only_where_the_meter_has_them(
         and s.state == "on"
     }
     assert on == {"status_check_meter", "status_tamper_detect"}
+
+
+async def test_water_meter_with_a_bcd_unit(
+    hass: HomeAssistant, pack_setup: MockConfigEntry, zigbee: ZigbeeHarness
+) -> None:
+    """Litres BCD (0x87): 0x001234 reads 1234 L, not 4660 (stock ZHA leaves it unmapped)."""
+    device = se_water_meter(resolve_ieee("00:0d:6f:00:0a:00:00:04"))
+    zigbee.network.add_device(device)
+    await zigbee.network.join(device)
+    await zigbee.wait_for_entities(device)
+    model = meter(device)
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "sensor", "zha", f"{device.ieee}-1-summation_delivered"
+    )
+    assert entity_id is not None
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.attributes["device_class"] == "water"
+    assert state.attributes["unit_of_measurement"] == "L"
+    assert float(state.state) == pytest.approx(model.summation(0), abs=1)
+    raw = meter(device).device.cluster(1, 0x0702).get("current_summ_delivered")
+    assert from_bcd(int(raw)) == model.summation(0)  # the attribute itself is BCD
+    assert (
+        er.async_get(hass).async_get_entity_id(
+            "sensor", "zha", f"{device.ieee}-1-instantaneous_demand"
+        )
+        is None
+    )  # the water meter has no demand
+
+
+async def test_sleepy_gas_meter(
+    hass: HomeAssistant, pack_setup: MockConfigEntry, zigbee: ZigbeeHarness
+) -> None:
+    """A sleepy gas meter (answers through the indirect queue) reads m³."""
+    device = se_gas_meter(resolve_ieee("00:0d:6f:00:0a:00:00:05"))
+    zigbee.network.add_device(device)
+    await zigbee.network.join(device)
+    await zigbee.wait_for_entities(device)
+    model = meter(device)
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "sensor", "zha", f"{device.ieee}-1-summation_delivered"
+    )
+    assert entity_id is not None
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.attributes["device_class"] == "gas"
+    assert state.attributes["unit_of_measurement"] == "m³"
+    assert float(state.state) == pytest.approx(model.summation(0) / 1000, abs=0.01)
