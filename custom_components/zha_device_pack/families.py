@@ -20,10 +20,15 @@ from .danfoss import DanfossFamily
 from .errors import validation_error
 from .family import DeviceFamily
 from .irrigation import IrrigationFamily
+from .metering import MeteringFamily
 from .quirk_manager import QuirkManager
 from .zha_devices import ZhaDeviceTracker
 
-FAMILIES: Final[tuple[type[DeviceFamily], ...]] = (IrrigationFamily, DanfossFamily)
+FAMILIES: Final[tuple[type[DeviceFamily], ...]] = (
+    IrrigationFamily,
+    DanfossFamily,
+    MeteringFamily,
+)
 
 
 def platforms(families: Iterable[DeviceFamily]) -> list[Platform]:

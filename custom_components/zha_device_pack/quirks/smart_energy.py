@@ -298,6 +298,7 @@ _METERING_CONFIG: Final[dict[int, ClusterConfig]] = {
             MA.summation_formatting.name: _READ,
             MA.demand_formatting.name: _READ,
             MA.metering_device_type.name: _READ,
+            MA.fast_poll_update_period.name: _READ,
             MA.historical_consumption_formatting.name: _READ,
             MA.currentday_consumption_delivered.name: _READ,
             MA.previousday_consumption_delivered.name: _READ,

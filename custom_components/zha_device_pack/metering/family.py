@@ -1,0 +1,130 @@
+"""The metering family: every ZHA device with our Smart Energy Metering cluster.
+
+The meter's values are ZHA entities made by the quirk (``quirks/smart_energy.py``); the family
+adds the actions: fast poll now, history import and dashboards as they land.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+import logging
+from typing import Any, ClassVar
+
+from homeassistant.core import CALLBACK_TYPE, callback
+from homeassistant.helpers.event import (
+    async_track_point_in_utc_time,
+    async_track_time_interval,
+)
+from zha.zigbee.device import Device
+from zigpy.exceptions import DeliveryError
+from zigpy.types import EUI64
+
+from ..family import DeviceFamily
+from ..quirks.smart_energy import SmartEnergyMetering
+from ..zha_devices import DeviceEvent, TrackedDeviceEvent
+from .services import FAMILY, SERVICES
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def metering_cluster(device: Device) -> SmartEnergyMetering | None:
+    """Return the device's first Metering cluster of our quirk."""
+    for endpoint_id, endpoint in device.device.endpoints.items():
+        if endpoint_id == 0:
+            continue
+        cluster = endpoint.in_clusters.get(SmartEnergyMetering.cluster_id)
+        if isinstance(cluster, SmartEnergyMetering):
+            return cluster
+    return None
+
+
+class MeteringFamily(DeviceFamily):
+    """All Smart Energy meters on our quirk."""
+
+    name: ClassVar[str] = FAMILY
+    services = SERVICES
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Start with no meters; they appear with the tracker's events."""
+        super().__init__(*args, **kwargs)
+        self.meters: dict[EUI64, SmartEnergyMetering] = {}
+        #: Demand refresh during a fast-poll window, per meter.
+        self._refreshers: dict[EUI64, CALLBACK_TYPE] = {}
+
+    async def async_stop(self) -> None:
+        """Stop the fast-poll refreshes."""
+        for unsub in self._refreshers.values():
+            unsub()
+        self._refreshers.clear()
+
+    @callback
+    def refresh_demand(
+        self, cluster: SmartEnergyMetering, period: int, end: datetime
+    ) -> None:
+        """Read InstantaneousDemand every ``period`` s until ``end`` (a fast-poll window).
+
+        Meters report demand faster while fast polling, or only answer reads faster; reading
+        covers both. A new window replaces the previous one.
+        """
+        ieee = cluster.endpoint.device.ieee
+        self._stop_refresh(ieee)
+
+        async def read(_now: datetime) -> None:
+            try:
+                await cluster.read_attributes(
+                    [SmartEnergyMetering.AttributeDefs.instantaneous_demand.name],
+                    allow_cache=False,
+                )
+            except (DeliveryError, TimeoutError) as err:
+                _LOGGER.debug("%s: demand not read: %s", ieee, err)
+
+        @callback
+        def window_ended(_now: datetime) -> None:
+            self._stop_refresh(ieee)
+
+        unsubs = [
+            async_track_time_interval(self.hass, read, timedelta(seconds=period)),
+            async_track_point_in_utc_time(self.hass, window_ended, end),
+        ]
+
+        def stop() -> None:
+            for unsub in unsubs:
+                unsub()
+
+        self._refreshers[ieee] = stop
+
+    def _stop_refresh(self, ieee: EUI64) -> None:
+        if (unsub := self._refreshers.pop(ieee, None)) is not None:
+            unsub()
+
+    def claims(self, device: Device) -> bool:
+        """Claim devices on our Smart Energy quirk."""
+        return metering_cluster(device) is not None
+
+    @callback
+    def async_device_event(self, event: TrackedDeviceEvent) -> None:
+        """Follow ZHA's current Metering cluster of every meter."""
+        cluster = None if event.device is None else metering_cluster(event.device)
+        if event.kind is DeviceEvent.REMOVED or cluster is None:
+            self.meters.pop(event.ieee, None)
+            self._stop_refresh(event.ieee)
+            return
+        self.meters[event.ieee] = cluster
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Return the meters' formatting attributes."""
+        names = (
+            "unit_of_measure",
+            "multiplier",
+            "divisor",
+            "summation_formatting",
+            "demand_formatting",
+            "metering_device_type",
+            "fast_poll_update_period",
+        )
+        return {
+            "meters": [
+                {"ieee": str(ieee), **{name: cluster.get(name) for name in names}}
+                for ieee, cluster in self.meters.items()
+            ]
+        }

@@ -1,0 +1,116 @@
+"""Metering actions: ``request_fast_poll``.
+
+The target is any entity of a meter on our Smart Energy quirk (its summation sensor, say).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Final
+
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import ServiceCall, ServiceResponse, SupportsResponse
+from homeassistant.helpers import config_validation as cv, entity_registry as er
+from homeassistant.util import dt as dt_util
+import voluptuous as vol
+from zigpy.exceptions import DeliveryError
+
+from .. import zha_bridge
+from ..errors import translated_device_errors, validation_error
+from ..family import FamilyService
+from ..protocol import metering
+from ..quirks.exceptions import NoAnswerError
+from ..quirks.smart_energy import SmartEnergyMetering
+
+if TYPE_CHECKING:
+    from .family import MeteringFamily
+
+FAMILY: Final = "metering"
+SERVICE_FAST_POLL: Final = "request_fast_poll"
+NO_ANSWER: Final = "The meter did not answer"
+
+SCHEMAS: Final = {
+    SERVICE_FAST_POLL: vol.Schema(
+        {
+            vol.Required(ATTR_ENTITY_ID): cv.entity_ids,
+            vol.Required("update_period"): vol.All(
+                vol.Coerce(int), vol.Range(min=1, max=255)
+            ),
+            vol.Required("duration"): vol.All(
+                vol.Coerce(int), vol.Range(min=1, max=metering.MAX_FAST_POLL_MINUTES)
+            ),
+        }
+    )
+}
+
+
+def meter_of(family: MeteringFamily, entity_id: str) -> SmartEnergyMetering:
+    """Return the Metering cluster of the meter ``entity_id`` belongs to."""
+    entry = er.async_get(family.hass).async_get(entity_id)
+    ieee = (
+        zha_bridge.ieee_of_device_id(family.hass, entry.device_id)
+        if entry is not None and entry.device_id
+        else None
+    )
+    if ieee is None or (cluster := family.meters.get(ieee)) is None:
+        raise validation_error("metering_unknown_meter", entity_id=entity_id)
+    return cluster
+
+
+async def _fast_poll(family: MeteringFamily, call: ServiceCall) -> ServiceResponse:
+    period: int = call.data["update_period"]
+    minutes: int = call.data["duration"]
+    meters = {
+        entity_id: meter_of(family, entity_id)
+        for entity_id in call.data[ATTR_ENTITY_ID]
+    }
+    for entity_id, cluster in meters.items():
+        minimum = cluster.get("fast_poll_update_period")
+        if minimum is not None and period < int(minimum):
+            raise validation_error(
+                "metering_fast_poll_period_too_short",
+                entity_id=entity_id,
+                period=period,
+                minimum=int(minimum),
+            )
+    response: dict[str, Any] = {}
+    for entity_id, cluster in meters.items():
+        async with translated_device_errors(FAMILY):
+            applied, end = await _request(cluster, period, minutes)
+        # the meter's end time is on its own clock; HA's window lasts the asked minutes,
+        # shorter only if the meter's end is sooner on HA's clock too
+        now = dt_util.utcnow()
+        window_end = now + timedelta(minutes=minutes)
+        family.refresh_demand(
+            cluster, applied, end if now < end < window_end else window_end
+        )
+        response[entity_id] = {
+            "applied_update_period": applied,
+            "end_time": end.isoformat(),
+        }
+    return response
+
+
+async def _request(
+    cluster: SmartEnergyMetering, period: int, minutes: int
+) -> tuple[int, Any]:
+    try:
+        answer = await cluster.request_fast_poll_mode(
+            fast_poll_update_period=period, duration=minutes
+        )
+    except (DeliveryError, TimeoutError) as err:
+        raise NoAnswerError(NO_ANSWER) from err
+    applied = int(answer.applied_update_period)
+    end = metering.datetime_from_utc_time(int(answer.fast_poll_mode_end_time))
+    if end is None:  # 0xFFFFFFFF: the meter names no end; the spec caps it at 15 min
+        end = dt_util.utcnow() + timedelta(minutes=minutes)
+    return applied, end
+
+
+SERVICES: Final[dict[str, FamilyService[MeteringFamily]]] = {
+    SERVICE_FAST_POLL: FamilyService(
+        schema=SCHEMAS[SERVICE_FAST_POLL],
+        handler=_fast_poll,
+        supports_response=SupportsResponse.OPTIONAL,
+    ),
+}
