@@ -1,8 +1,9 @@
-"""request_fast_poll end to end on the simulated electricity meter."""
+"""Metering actions end to end: request_fast_poll, add_to_energy_dashboard."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -17,7 +18,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.zha_device_pack.const import DOMAIN
 from tests.conftest import ZigbeeHarness
 from tests.simulator.models.common import resolve_ieee
-from tests.simulator.models.se_meters import meter, se_electricity_meter
+from tests.simulator.models.se_meters import meter, se_electricity_meter, se_gas_meter
 
 FAST_POLL = 0x03
 
@@ -88,3 +89,51 @@ async def test_fast_poll_applied_and_refused(
     await zigbee.network.settle()
     await hass.async_block_till_done()
     assert demand_reads() == after_window
+
+
+async def test_add_to_energy_dashboard_keeps_other_sources(
+    hass: HomeAssistant, pack_setup: MockConfigEntry, zigbee: ZigbeeHarness
+) -> None:
+    from homeassistant.components.energy.data import async_get_manager
+
+    electricity = se_electricity_meter(resolve_ieee("00:0d:6f:00:0a:00:00:07"))
+    gas = se_gas_meter(resolve_ieee("00:0d:6f:00:0a:00:00:08"))
+    for device in (electricity, gas):
+        zigbee.network.add_device(device)
+        await zigbee.network.join(device)
+        await zigbee.wait_for_entities(device)
+    manager = await async_get_manager(hass)
+    theirs = {
+        "type": "solar",
+        "stat_energy_from": "sensor.roof_pv",
+        "config_entry_solar_forecast": None,
+    }
+    await manager.async_update({"energy_sources": [theirs]})  # type: ignore[list-item, typeddict-item]
+    registry = er.async_get(hass)
+
+    def sensor(device: Any, key: str) -> str:
+        entity_id = registry.async_get_entity_id(
+            "sensor", "zha", f"{device.ieee}-1-{key}"
+        )
+        assert entity_id is not None
+        return entity_id
+
+    for device in (electricity, gas, electricity):  # the second call changes nothing
+        await hass.services.async_call(
+            DOMAIN,
+            "add_to_energy_dashboard",
+            {"entity_id": sensor(device, "summation_delivered")},
+            blocking=True,
+            return_response=True,
+        )
+    assert manager.data is not None
+    sources = manager.data["energy_sources"]
+    assert sources[0] == theirs
+    assert len(sources) == 3
+    grid, gas_source = sources[1], sources[2]
+    assert grid["type"] == "grid"
+    assert grid["stat_energy_from"] == sensor(electricity, "summation_delivered")  # type: ignore[typeddict-item]
+    assert grid["stat_energy_to"] == sensor(electricity, "summation_received")  # type: ignore[typeddict-item]
+    assert grid["stat_rate"] == sensor(electricity, "instantaneous_demand")  # type: ignore[typeddict-item]
+    assert gas_source["type"] == "gas"
+    assert gas_source["stat_energy_from"] == sensor(gas, "summation_delivered")

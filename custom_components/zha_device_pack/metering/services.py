@@ -27,6 +27,13 @@ if TYPE_CHECKING:
 
 FAMILY: Final = "metering"
 SERVICE_FAST_POLL: Final = "request_fast_poll"
+SERVICE_ENERGY: Final = "add_to_energy_dashboard"
+# Our meter entities' unique-id keys (quirks/smart_energy.py) the Energy preferences use.
+ENERGY_KEYS: Final = (
+    "summation_delivered",
+    "summation_received",
+    "instantaneous_demand",
+)
 NO_ANSWER: Final = "The meter did not answer"
 
 SCHEMAS: Final = {
@@ -40,7 +47,8 @@ SCHEMAS: Final = {
                 vol.Coerce(int), vol.Range(min=1, max=metering.MAX_FAST_POLL_MINUTES)
             ),
         }
-    )
+    ),
+    SERVICE_ENERGY: vol.Schema({vol.Required(ATTR_ENTITY_ID): cv.entity_ids}),
 }
 
 
@@ -107,10 +115,41 @@ async def _request(
     return applied, end
 
 
+async def _energy(family: MeteringFamily, call: ServiceCall) -> ServiceResponse:
+    # imported here: the energy integration is an after-dependency, loaded only if used
+    from .energy import async_add_meter  # noqa: PLC0415
+
+    registry = er.async_get(family.hass)
+    response: dict[str, Any] = {}
+    for entity_id in call.data[ATTR_ENTITY_ID]:
+        cluster = meter_of(family, entity_id)
+        device = cluster.endpoint.device
+        prefix = f"{device.ieee}-{cluster.endpoint.endpoint_id}-"
+        ids = {
+            key: registry.async_get_entity_id("sensor", "zha", prefix + key)
+            for key in ENERGY_KEYS
+        }
+        raw_type = cluster.get("metering_device_type")
+        meter_type = (
+            None if raw_type is None else metering.base_device_type(int(raw_type))
+        )
+        entry = registry.async_get(entity_id)
+        name = (entry.name or entry.original_name) if entry else None
+        response[entity_id] = await async_add_meter(
+            family.hass, meter_type, ids, name or str(device.ieee)
+        )
+    return response
+
+
 SERVICES: Final[dict[str, FamilyService[MeteringFamily]]] = {
     SERVICE_FAST_POLL: FamilyService(
         schema=SCHEMAS[SERVICE_FAST_POLL],
         handler=_fast_poll,
+        supports_response=SupportsResponse.OPTIONAL,
+    ),
+    SERVICE_ENERGY: FamilyService(
+        schema=SCHEMAS[SERVICE_ENERGY],
+        handler=_energy,
         supports_response=SupportsResponse.OPTIONAL,
     ),
 }
