@@ -184,3 +184,31 @@ async def test_sleepy_gas_meter(
     assert state.attributes["device_class"] == "gas"
     assert state.attributes["unit_of_measurement"] == "m³"
     assert float(state.state) == pytest.approx(model.summation(0) / 1000, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    "pack_quirk_modules",
+    [("tuya_ts0049", "danfoss_ally", "smart_energy", "tests.quirk_fixtures.sim_meter")],
+)
+async def test_a_device_specific_quirk_keeps_the_meter(
+    hass: HomeAssistant, pack_setup: MockConfigEntry, zigbee: ZigbeeHarness
+) -> None:
+    """ZHA tries device-specific entries before wildcard ones: the meter's own quirk wins."""
+    device = se_meter(resolve_ieee("00:0d:6f:00:0a:00:00:09"))
+    zigbee.network.add_device(device)
+    await zigbee.network.join(device)
+    await zigbee.wait_for(
+        lambda: (
+            zha_bridge.zha_device(hass, device.ieee) is not None
+            and zha_bridge.zha_device(hass, device.ieee).device.is_initialized
+        ),  # type: ignore[union-attr]
+        timeout=15,
+        what="meter initialized",
+    )
+    zha_device = zha_bridge.zha_device(hass, device.ieee)
+    assert zha_device is not None
+    assert zha_device.model == "SimGasMeter (own quirk)"
+    assert not isinstance(zha_device.device, SmartEnergyZigpyDevice)
+    assert not isinstance(
+        zha_device.device.endpoints[1].in_clusters[METERING], SmartEnergyMetering
+    )

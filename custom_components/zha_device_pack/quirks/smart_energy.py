@@ -35,15 +35,21 @@ from zhaquirks.clusters import CustomCluster
 from zhaquirks.device import CustomZigpyDevice
 from zigpy import types as t
 import zigpy.device
+from zigpy.exceptions import DeliveryError
+from zigpy.zcl import foundation
 from zigpy.zcl.clusters.smartenergy import Metering
-from zigpy.zcl.foundation import BaseCommandDefs, ZCLAttributeDef, ZCLCommandDef
+from zigpy.zcl.foundation import BaseCommandDefs, Status, ZCLAttributeDef, ZCLCommandDef
 from zigpy.zcl.helpers import ReportingConfig
 
 from ..protocol import metering
+from .exceptions import CommandRefusedError, NoAnswerError
 
 _LOGGER = logging.getLogger(__name__)
 
 SMART_ENERGY_PROFILE: Final = 0x0109
+DEFAULT_RESPONSE: Final = foundation.GENERAL_COMMANDS[
+    foundation.GeneralCommand.Default_Response
+].schema
 HOME_AUTOMATION_PROFILE: Final = 0x0104
 
 
@@ -187,6 +193,28 @@ class SmartEnergyMetering(CustomCluster, Metering):
                 "fast_poll_mode_end_time": t.UTCTime,
             },
         )
+
+    async def read_profile(
+        self, channel: int, end_time: int, periods: int
+    ) -> metering.ProfileResponse:
+        """Send GetProfile; return its GetProfileResponse through the strict codec.
+
+        ``end_time`` is a UTCTime (0: the newest block). The answer carries the request's
+        sequence number; a Default Response instead means the meter refused the command.
+        """
+        try:
+            answer = await self.get_profile(
+                interval_channel=channel,
+                end_time=end_time,
+                number_of_periods=periods,
+            )
+        except (DeliveryError, TimeoutError) as err:
+            raise NoAnswerError("the meter did not answer GetProfile") from err
+        if isinstance(answer, DEFAULT_RESPONSE):
+            raise CommandRefusedError(Status(getattr(answer, "status", Status.FAILURE)))
+        # zigpy parsed the frame with our schema; the codec holds the rules (fewer intervals
+        # than announced, 0xFFFFFF invalid, statuses) in one place
+        return metering.decode_get_profile_response(answer.serialize())
 
 
 class SmartEnergyZigpyDevice(CustomZigpyDevice):
