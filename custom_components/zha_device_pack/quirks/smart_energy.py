@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 import dataclasses
+import functools
 import logging
 from typing import Any, Final
 
@@ -372,13 +373,12 @@ class MeterSensor(Sensor):
         unit = cluster.get(MA.unit_of_measure.name)
         if unit is None:
             return None
-        formatting = cluster.get(self._formatting_attribute)
-        return metering.MeteringFormat(
-            unit_of_measure=int(unit),
-            device_type=int(cluster.get(MA.metering_device_type.name) or 0),
-            formatting=int(formatting or 0),
-            multiplier=_optional_int(cluster.get(MA.multiplier.name)),
-            divisor=_optional_int(cluster.get(MA.divisor.name)),
+        return _meter_format(
+            int(unit),
+            int(cluster.get(MA.metering_device_type.name) or 0),
+            int(cluster.get(self._formatting_attribute) or 0),
+            _optional_int(cluster.get(MA.multiplier.name)),
+            _optional_int(cluster.get(MA.divisor.name)),
         )
 
     def recompute_capabilities(self) -> None:
@@ -402,7 +402,7 @@ class MeterSensor(Sensor):
         """Return the raw value in the meter's unit (formatting byte: precision only)."""
         if (fmt := self._format()) is None:
             return None
-        unit = metering.unit_for(fmt.unit_of_measure, fmt.device_type)
+        unit = _meter_unit(fmt.unit_of_measure, fmt.device_type)
         try:
             number = metering.format_value(int(value), fmt, signed24=self._demand)
         except metering.MeteringError:
@@ -475,6 +475,23 @@ class MeterStatusFlag(BinarySensor):
 
 def _optional_int(value: Any) -> int | None:
     return None if value is None else int(value)
+
+
+@functools.lru_cache(maxsize=64)
+def _meter_format(
+    unit: int,
+    device_type: int,
+    formatting: int,
+    multiplier: int | None,
+    divisor: int | None,
+) -> metering.MeteringFormat:
+    # every report of a meter has the same formatting attributes: check them once (P2)
+    return metering.MeteringFormat(unit, device_type, formatting, multiplier, divisor)
+
+
+@functools.lru_cache(maxsize=64)
+def _meter_unit(unit: int, device_type: int) -> metering.MeteringUnit:
+    return metering.unit_for(unit, device_type)
 
 
 # (attribute, entity class, unique id suffix / translation key, fallback name)
