@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -17,6 +15,8 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.zha_device_pack.const import DOMAIN
 from tests.conftest import ZigbeeHarness
+from tests.metering.conftest import meter_entity
+from tests.simulator import SimDevice
 from tests.simulator.models.common import resolve_ieee
 from tests.simulator.models.se_meters import meter, se_electricity_meter, se_gas_meter
 
@@ -27,14 +27,10 @@ async def test_fast_poll_applied_and_refused(
     hass: HomeAssistant, pack_setup: MockConfigEntry, zigbee: ZigbeeHarness
 ) -> None:
     device = se_electricity_meter(resolve_ieee("00:0d:6f:00:0a:00:00:06"))
-    zigbee.network.add_device(device)
-    await zigbee.network.join(device)
-    await zigbee.wait_for_entities(device)
+    await zigbee.join(device)
     model = meter(device)
     model.set_clock(dt_util.utcnow())  # a meter keeps the network's time
-    summation = er.async_get(hass).async_get_entity_id(
-        "sensor", "zha", f"{device.ieee}-1-summation_delivered"
-    )
+    summation = meter_entity(hass, device, "summation_delivered")
     assert summation is not None
 
     # below the meter's FastPollUpdatePeriod (5 s): refused, nothing sent
@@ -99,9 +95,7 @@ async def test_add_to_energy_dashboard_keeps_other_sources(
     electricity = se_electricity_meter(resolve_ieee("00:0d:6f:00:0a:00:00:07"))
     gas = se_gas_meter(resolve_ieee("00:0d:6f:00:0a:00:00:08"))
     for device in (electricity, gas):
-        zigbee.network.add_device(device)
-        await zigbee.network.join(device)
-        await zigbee.wait_for_entities(device)
+        await zigbee.join(device)
     manager = await async_get_manager(hass)
     theirs = {
         "type": "solar",
@@ -109,12 +103,9 @@ async def test_add_to_energy_dashboard_keeps_other_sources(
         "config_entry_solar_forecast": None,
     }
     await manager.async_update({"energy_sources": [theirs]})  # type: ignore[list-item, typeddict-item]
-    registry = er.async_get(hass)
 
-    def sensor(device: Any, key: str) -> str:
-        entity_id = registry.async_get_entity_id(
-            "sensor", "zha", f"{device.ieee}-1-{key}"
-        )
+    def sensor(device: SimDevice, key: str) -> str:
+        entity_id = meter_entity(hass, device, key)
         assert entity_id is not None
         return entity_id
 

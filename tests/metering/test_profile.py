@@ -17,9 +17,7 @@ from tests.simulator.models.se_meters import meter, se_electricity_meter, se_gas
 async def joined_cluster(
     hass: HomeAssistant, zigbee: ZigbeeHarness, device: SimDevice
 ) -> SmartEnergyMetering:
-    zigbee.network.add_device(device)
-    await zigbee.network.join(device)
-    await zigbee.wait_for_entities(device)
+    await zigbee.join(device)
     zha_device = zha_bridge.zha_device(hass, device.ieee)
     assert zha_device is not None
     cluster = zha_device.device.endpoints[1].in_clusters[0x0702]

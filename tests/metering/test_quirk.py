@@ -7,12 +7,12 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.zha_device_pack import zha_bridge
 from custom_components.zha_device_pack.quirks.smart_energy import (
     SmartEnergyMetering,
     SmartEnergyZigpyDevice,
 )
 from tests.conftest import ZigbeeHarness
+from tests.metering.conftest import join_initialized, meter_entity
 from tests.simulator.models.common import resolve_ieee
 from tests.simulator.models.se_meters import (
     from_bcd,
@@ -31,18 +31,7 @@ async def test_smart_energy_endpoint_is_heard(
 ) -> None:
     """Without the quirk zigpy 2.3.0 drops every 0x0109 frame; with it, reads answer."""
     device = se_meter(resolve_ieee("00:0d:6f:00:0a:00:00:01"))
-    zigbee.network.add_device(device)
-    await zigbee.network.join(device)
-    await zigbee.wait_for(
-        lambda: (
-            zha_bridge.zha_device(hass, device.ieee) is not None
-            and zha_bridge.zha_device(hass, device.ieee).device.is_initialized
-        ),  # type: ignore[union-attr]
-        timeout=15,
-        what="meter initialized",
-    )
-    zha_device = zha_bridge.zha_device(hass, device.ieee)
-    assert zha_device is not None
+    zha_device = await join_initialized(hass, zigbee, device)
     zigpy_device = zha_device.device
     assert isinstance(zigpy_device, SmartEnergyZigpyDevice)
     cluster = zigpy_device.endpoints[1].in_clusters[METERING]
@@ -58,16 +47,11 @@ async def test_electricity_meter_entities_read_the_spec_way(
 ) -> None:
     """Summations in kWh (raw Wh ÷ 1000), demand in kW, signed, on a 0x0109 endpoint."""
     device = se_electricity_meter(resolve_ieee("00:0d:6f:00:0a:00:00:02"))
-    zigbee.network.add_device(device)
-    await zigbee.network.join(device)
-    await zigbee.wait_for_entities(device)
+    await zigbee.join(device)
     model = meter(device)
-    registry = er.async_get(hass)
     states = {}
     for key in ("summation_delivered", "summation_received", "instantaneous_demand"):
-        entity_id = registry.async_get_entity_id(
-            "sensor", "zha", f"{device.ieee}-1-{key}"
-        )
+        entity_id = meter_entity(hass, device, key)
         assert entity_id is not None, key
         states[key] = hass.states.get(entity_id)
     delivered = states["summation_delivered"]
@@ -89,9 +73,7 @@ async def test_tiers_and_status_only_where_the_meter_has_them(
     hass: HomeAssistant, pack_setup: MockConfigEntry, zigbee: ZigbeeHarness
 ) -> None:
     device = se_electricity_meter(resolve_ieee("00:0d:6f:00:0a:00:00:03"))
-    zigbee.network.add_device(device)
-    await zigbee.network.join(device)
-    await zigbee.wait_for_entities(device)
+    await zigbee.join(device)
     model = meter(device)
     registry = er.async_get(hass)
     ours = {
@@ -105,9 +87,7 @@ async def test_tiers_and_status_only_where_the_meter_has_them(
         for tier in range(1, 5)
         for direction in ("delivered", "received")
     }
-    tier2 = registry.async_get_entity_id(
-        "sensor", "zha", f"{device.ieee}-1-tier2_summation_delivered"
-    )
+    tier2 = meter_entity(hass, device, "tier2_summation_delivered")
     assert tier2 is not None
     state = hass.states.get(tier2)
     assert state is not None
@@ -127,11 +107,7 @@ async def test_tiers_and_status_only_where_the_meter_has_them(
     on = {
         key
         for key in status
-        if (
-            entity_id := registry.async_get_entity_id(
-                "binary_sensor", "zha", f"{device.ieee}-1-{key}"
-            )
-        )
+        if (entity_id := meter_entity(hass, device, key, "binary_sensor"))
         and (s := hass.states.get(entity_id)) is not None
         and s.state == "on"
     }
@@ -143,13 +119,9 @@ async def test_water_meter_with_a_bcd_unit(
 ) -> None:
     """Litres BCD (0x87): 0x001234 reads 1234 L, not 4660 (stock ZHA leaves it unmapped)."""
     device = se_water_meter(resolve_ieee("00:0d:6f:00:0a:00:00:04"))
-    zigbee.network.add_device(device)
-    await zigbee.network.join(device)
-    await zigbee.wait_for_entities(device)
+    await zigbee.join(device)
     model = meter(device)
-    entity_id = er.async_get(hass).async_get_entity_id(
-        "sensor", "zha", f"{device.ieee}-1-summation_delivered"
-    )
+    entity_id = meter_entity(hass, device, "summation_delivered")
     assert entity_id is not None
     state = hass.states.get(entity_id)
     assert state is not None
@@ -159,10 +131,7 @@ async def test_water_meter_with_a_bcd_unit(
     raw = meter(device).device.cluster(1, 0x0702).get("current_summ_delivered")
     assert from_bcd(int(raw)) == model.summation(0)  # the attribute itself is BCD
     assert (
-        er.async_get(hass).async_get_entity_id(
-            "sensor", "zha", f"{device.ieee}-1-instantaneous_demand"
-        )
-        is None
+        meter_entity(hass, device, "instantaneous_demand") is None
     )  # the water meter has no demand
 
 
@@ -171,13 +140,9 @@ async def test_sleepy_gas_meter(
 ) -> None:
     """A sleepy gas meter (answers through the indirect queue) reads m³."""
     device = se_gas_meter(resolve_ieee("00:0d:6f:00:0a:00:00:05"))
-    zigbee.network.add_device(device)
-    await zigbee.network.join(device)
-    await zigbee.wait_for_entities(device)
+    await zigbee.join(device)
     model = meter(device)
-    entity_id = er.async_get(hass).async_get_entity_id(
-        "sensor", "zha", f"{device.ieee}-1-summation_delivered"
-    )
+    entity_id = meter_entity(hass, device, "summation_delivered")
     assert entity_id is not None
     state = hass.states.get(entity_id)
     assert state is not None
@@ -195,18 +160,7 @@ async def test_a_device_specific_quirk_keeps_the_meter(
 ) -> None:
     """ZHA tries device-specific entries before wildcard ones: the meter's own quirk wins."""
     device = se_meter(resolve_ieee("00:0d:6f:00:0a:00:00:09"))
-    zigbee.network.add_device(device)
-    await zigbee.network.join(device)
-    await zigbee.wait_for(
-        lambda: (
-            zha_bridge.zha_device(hass, device.ieee) is not None
-            and zha_bridge.zha_device(hass, device.ieee).device.is_initialized
-        ),  # type: ignore[union-attr]
-        timeout=15,
-        what="meter initialized",
-    )
-    zha_device = zha_bridge.zha_device(hass, device.ieee)
-    assert zha_device is not None
+    zha_device = await join_initialized(hass, zigbee, device)
     assert zha_device.model == "SimGasMeter (own quirk)"
     assert not isinstance(zha_device.device, SmartEnergyZigpyDevice)
     assert not isinstance(

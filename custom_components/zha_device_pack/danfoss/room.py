@@ -44,9 +44,9 @@ from homeassistant.util.unit_conversion import TemperatureConverter
 from zigpy.types import EUI64
 
 from ..errors import translated_device_errors, validation_error
-from ..quirks.danfoss_ally import AllyThermostatCluster
+from ..quirks.danfoss_ally import AllyThermostatCluster, ProgrammingOperationMode
 from .sensor_policy import ExternalSensorPolicy
-from .trv import OFF, TH, TrvLink
+from .trv import OFF, TH, TrvLink, setpoint_limits
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -57,9 +57,9 @@ LOAD_MAX_AGE_S: Final = 90 * 60
 LOAD_MIN_VALID: Final = -500
 # 0x0025 values of the room climate's presets (§4: bit 0 schedule, bit 1 preheat).
 PRESET_MODES: Final[Mapping[str, int]] = {
-    "manual": 0x00,
-    "schedule": 0x01,
-    "schedule_with_preheat": 0x03,
+    "manual": int(ProgrammingOperationMode.Setpoint),
+    "schedule": int(ProgrammingOperationMode.Schedule),
+    "schedule_with_preheat": int(ProgrammingOperationMode.Schedule_with_preheat),
 }
 HEATING_ACTIONS: Final = frozenset({"heating", "preheating"})
 
@@ -299,11 +299,6 @@ class RoomController:
     # -- readings ---------------------------------------------------------------
 
     @property
-    def available_trvs(self) -> list[TrvLink]:
-        """Return the room's TRVs that ZHA has on our quirk."""
-        return [trv for trv in self.trvs if trv.thermostat is not None]
-
-    @property
     def room_temperature(self) -> float | None:
         """Return the room sensor's value, else the mean of the TRVs' own temperatures."""
         if self.config.temperature_sensor is not None:
@@ -322,18 +317,12 @@ class RoomController:
     @property
     def min_temperature(self) -> float:
         """Return the highest MinHeatSetpointLimit of the room's TRVs (°C)."""
-        return max(
-            (trv.limit(TH.min_heat_setpoint_limit.name, 500) for trv in self.trvs),
-            default=5.0,
-        )
+        return setpoint_limits(self.trvs)[0]
 
     @property
     def max_temperature(self) -> float:
         """Return the lowest MaxHeatSetpointLimit of the room's TRVs (°C)."""
-        return min(
-            (trv.limit(TH.max_heat_setpoint_limit.name, 3500) for trv in self.trvs),
-            default=35.0,
-        )
+        return setpoint_limits(self.trvs)[1]
 
     @property
     def heat_required(self) -> bool:
@@ -417,10 +406,7 @@ class RoomController:
         for trv in self._sensor_trvs():
             policy = self.policies[trv.ieee]
             if (value := policy.due(now)) is not None:
-                if trv.desired.get(name) == value:
-                    trv.resend(name)
-                else:
-                    trv.want({name: value})
+                trv.send(name, value)
         self._arm_sensor_timer()
 
     def _sensor_trvs(self) -> list[TrvLink]:
@@ -532,10 +518,7 @@ class RoomController:
         name = TH.load_room_mean.name
         for trv in self.trvs:
             # re-sent every 15 minutes even when unchanged: the TRV drops it after 90 (§1)
-            if trv.desired.get(name) == mean:
-                trv.resend(name)
-            else:
-                trv.want({name: mean})
+            trv.send(name, mean)
         self.async_update()
 
     def diagnostics(self) -> dict[str, Any]:
@@ -553,8 +536,3 @@ class RoomController:
                 None if self.sensor_sent_at is None else self.sensor_sent_at.isoformat()
             ),
         }
-
-
-def rooms_of(rooms: Iterable[RoomController], ieee: EUI64) -> list[RoomController]:
-    """Return the rooms that contain the TRV ``ieee``."""
-    return [room for room in rooms if ieee in room.config.trvs]

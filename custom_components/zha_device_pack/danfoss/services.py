@@ -25,7 +25,7 @@ from ..protocol import thermostat_schedule as ts
 from ..schedules.weekdays import WEEKDAY_KEYS
 from .room import RoomController
 from .schedule import week_as_response
-from .trv import TrvLink
+from .trv import TrvLink, setpoint_limits
 
 if TYPE_CHECKING:
     from .family import DanfossFamily
@@ -121,9 +121,7 @@ def _days(schedule: dict[str, list[dict[str, Any]]]) -> dict[int, ts.DaySchedule
 
 
 def _limits(target: ScheduleTarget) -> tuple[int, int]:
-    trvs = target.trvs
-    low = max(trv.limit("min_heat_setpoint_limit", 500) for trv in trvs)
-    high = min(trv.limit("max_heat_setpoint_limit", 3500) for trv in trvs)
+    low, high = setpoint_limits(target.trvs)
     return round(low * 100), round(high * 100)
 
 

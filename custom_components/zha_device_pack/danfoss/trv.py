@@ -12,7 +12,7 @@ a sleepy TRV is sure to be listening.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 import logging
 from typing import Any, Final
@@ -35,6 +35,13 @@ E10_INVALID_CLOCK: Final = 0x0200
 ATTR: Final = DanfossDiagnosticCluster.AttributeDefs
 TH: Final = AllyThermostatCluster.AttributeDefs
 CHECK_IN: Final = PollControl.ClientCommandDefs.checkin.id
+ATTR_CLUSTER_ID: Final = DanfossDiagnosticCluster.cluster_id
+TIME_CLUSTER_ID: Final = AllyTimeCluster.cluster_id
+#: 0x4015 / 0x4040 "function off" (spec p.5).
+OFF: Final = FUNCTION_OFF
+# Defaults of Min/MaxHeatSetpointLimit (spec p.5), 0.01 °C, until the TRV reported them.
+MIN_SETPOINT_DEFAULT: Final = 500
+MAX_SETPOINT_DEFAULT: Final = 3500
 
 
 def thermostat_cluster(device: Device) -> AllyThermostatCluster | None:
@@ -244,11 +251,15 @@ class TrvLink:
             self.schedule_sync()
 
     @callback
-    def resend(self, name: str) -> None:
-        """Write ``name`` again even if unchanged (e.g. a 0x4015 refresh)."""
-        if name in self.desired:
-            self.pending.add(name)
-            self.schedule_sync()
+    def send(self, name: str, value: int) -> None:
+        """Write ``name`` = ``value`` even if the TRV should hold it already.
+
+        For values the TRV drops after a while (0x4015 after 35 min / 3 h, 0x4040 after
+        90 min): writing them again is what keeps them.
+        """
+        self.desired[name] = value
+        self.pending.add(name)
+        self.schedule_sync()
 
     @callback
     def schedule_sync(self) -> None:
@@ -278,11 +289,6 @@ class TrvLink:
                         self.pending.discard(name)
                 self.on_written(self, batch)
 
-    def forget(self, name: str) -> None:
-        """Stop keeping ``name`` on the TRV (e.g. the sensor was unlinked)."""
-        self.desired.pop(name, None)
-        self.pending.discard(name)
-
     def diagnostics(self) -> dict[str, Any]:
         """Return what the family keeps on this TRV."""
         return {
@@ -298,6 +304,21 @@ class TrvLink:
         }
 
 
-ATTR_CLUSTER_ID: Final = DanfossDiagnosticCluster.cluster_id
-TIME_CLUSTER_ID: Final = AllyTimeCluster.cluster_id
-OFF: Final = FUNCTION_OFF
+def setpoint_limits(trvs: Iterable[TrvLink]) -> tuple[float, float]:
+    """Return the setpoint range (°C) every one of ``trvs`` accepts."""
+    trvs = list(trvs)
+    low = max(
+        (
+            trv.limit(TH.min_heat_setpoint_limit.name, MIN_SETPOINT_DEFAULT)
+            for trv in trvs
+        ),
+        default=MIN_SETPOINT_DEFAULT / 100,
+    )
+    high = min(
+        (
+            trv.limit(TH.max_heat_setpoint_limit.name, MAX_SETPOINT_DEFAULT)
+            for trv in trvs
+        ),
+        default=MAX_SETPOINT_DEFAULT / 100,
+    )
+    return low, high

@@ -47,7 +47,7 @@ from zigpy.zcl import Cluster, foundation
 from zigpy.zcl.clusters.hvac import Thermostat
 
 from ..protocol import thermostat_schedule, zcl_time
-from .exceptions import CommandRefusedError, NoAnswerError
+from .exceptions import CommandRefusedError, NoAnswerError, raise_if_default_response
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -70,11 +70,6 @@ NO_ANSWER: Final = (
     "The radiator thermostat did not answer. It only listens when it polls its parent "
     "(every 7 s) and may be out of reach"
 )
-
-
-DEFAULT_RESPONSE: Final = foundation.GENERAL_COMMANDS[
-    foundation.GeneralCommand.Default_Response
-].schema
 
 
 class ProgrammingOperationMode(t.enum8):
@@ -178,9 +173,7 @@ class AllyThermostatCluster(DanfossThermostatCluster):
             )
         except (DeliveryError, TimeoutError) as err:
             raise NoAnswerError(NO_ANSWER) from err
-        if isinstance(response, DEFAULT_RESPONSE):
-            _check_status(getattr(response, "status", foundation.Status.FAILURE))
-            raise CommandRefusedError(foundation.Status.FAILURE)
+        raise_if_default_response(response)
         days, transitions = thermostat_schedule.day_schedule_from_response(response)
         if days != 1 << day_bit:
             raise thermostat_schedule.ScheduleDecodeError(

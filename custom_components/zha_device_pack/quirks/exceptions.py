@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any, Final
+
 from zha.exceptions import ZHAException
+from zigpy.zcl import foundation
 from zigpy.zcl.foundation import Status
+
+DEFAULT_RESPONSE: Final = foundation.GENERAL_COMMANDS[
+    foundation.GeneralCommand.Default_Response
+].schema
 
 
 class CommandRefusedError(ZHAException):
@@ -17,3 +24,16 @@ class CommandRefusedError(ZHAException):
 
 class NoAnswerError(ZHAException):
     """The device did not answer: it sleeps, is out of reach, or its answer was lost."""
+
+
+def raise_if_default_response(answer: Any) -> None:
+    """Raise ``CommandRefusedError`` when a command with its own response got a Default Response.
+
+    zigpy hands back the Default Response a device sends instead of the expected answer (an
+    error status, e.g. UNSUP_CLUSTER_COMMAND); a SUCCESS there still answers nothing.
+    """
+    if isinstance(answer, DEFAULT_RESPONSE):
+        status = Status(getattr(answer, "status", Status.FAILURE))
+        raise CommandRefusedError(
+            Status.FAILURE if status is Status.SUCCESS else status
+        )

@@ -37,55 +37,24 @@ from zhaquirks.device import CustomZigpyDevice
 from zigpy import types as t
 import zigpy.device
 from zigpy.exceptions import DeliveryError
-from zigpy.zcl import foundation
 from zigpy.zcl.clusters.smartenergy import Metering
-from zigpy.zcl.foundation import BaseCommandDefs, Status, ZCLAttributeDef, ZCLCommandDef
+from zigpy.zcl.foundation import BaseCommandDefs, ZCLAttributeDef, ZCLCommandDef
 from zigpy.zcl.helpers import ReportingConfig
 
 from ..protocol import metering
-from .exceptions import CommandRefusedError, NoAnswerError
+from .exceptions import NoAnswerError, raise_if_default_response
+from .zha_internals import zigpy_enum8
 
 _LOGGER = logging.getLogger(__name__)
 
 SMART_ENERGY_PROFILE: Final = 0x0109
-DEFAULT_RESPONSE: Final = foundation.GENERAL_COMMANDS[
-    foundation.GeneralCommand.Default_Response
-].schema
 HOME_AUTOMATION_PROFILE: Final = 0x0104
 
 
-class ProfileIntervalPeriod(t.enum8):
-    """ProfileIntervalPeriod (attribute 0x000F and GetProfileResponse), §2.2."""
-
-    Daily = 0x00
-    Minutes_60 = 0x01
-    Minutes_30 = 0x02
-    Minutes_15 = 0x03
-    Minutes_10 = 0x04
-    Minutes_7_5 = 0x05
-    Minutes_5 = 0x06
-    Minutes_2_5 = 0x07
-    Minutes_1 = 0x08  # SE 1.4 (ZP24, ESP); older stacks stop at 0x07
-
-
-class IntervalChannel(t.enum8):
-    """GetProfile IntervalChannel, §2.2 (2 and 3: SE 1.4 reactive channels)."""
-
-    Consumption_delivered = 0x00
-    Consumption_received = 0x01
-    Reactive_consumption_delivered = 0x02
-    Reactive_consumption_received = 0x03
-
-
-class ProfileStatus(t.enum8):
-    """GetProfileResponse Status, §2.2."""
-
-    Success = 0x00
-    Undefined_interval_channel = 0x01
-    Interval_channel_not_supported = 0x02
-    Invalid_end_time = 0x03
-    More_periods_than_can_be_returned = 0x04
-    No_intervals_available = 0x05
+# The codec's enums as zigpy enum8s for the command schemas (one definition, in the codec).
+ProfileIntervalPeriod = zigpy_enum8(metering.ProfileIntervalPeriod)
+IntervalChannel = zigpy_enum8(metering.IntervalChannel)
+ProfileStatus = zigpy_enum8(metering.ProfileStatus)
 
 
 class ProfileIntervals(list[t.uint24_t]):
@@ -211,8 +180,7 @@ class SmartEnergyMetering(CustomCluster, Metering):
             )
         except (DeliveryError, TimeoutError) as err:
             raise NoAnswerError("the meter did not answer GetProfile") from err
-        if isinstance(answer, DEFAULT_RESPONSE):
-            raise CommandRefusedError(Status(getattr(answer, "status", Status.FAILURE)))
+        raise_if_default_response(answer)
         # zigpy parsed the frame with our schema; the codec holds the rules (fewer intervals
         # than announced, 0xFFFFFF invalid, statuses) in one place
         return metering.decode_get_profile_response(answer.serialize())
