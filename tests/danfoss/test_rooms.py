@@ -15,6 +15,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -129,6 +130,10 @@ async def test_room_applies_its_settings_to_every_trv(
     assert climate.attributes["current_temperature"] == 20.4  # HA shows tenths
     assert climate.state == "heat"
     assert (climate.attributes["min_temp"], climate.attributes["max_temp"]) == (5, 35)
+    sent = hass.states.get(
+        room_entity(hass, "sensor", living_room, "external_sensor_sent")
+    )
+    assert sent is not None and dt_util.parse_datetime(sent.state) is not None
 
 
 async def test_setpoint_goes_to_every_trv_fast_or_not(
@@ -336,6 +341,14 @@ async def test_heat_source_and_heat_required(
     assert hub_heat is not None and hub_heat.state == "on"
     demand = hass.states.get("sensor.heating_heat_demand")
     assert demand is not None and demand.state == "63"
+    room_max = hass.states.get(
+        room_entity(hass, "sensor", living_room, "heat_demand_max")
+    )
+    room_mean = hass.states.get(
+        room_entity(hass, "sensor", living_room, "heat_demand_mean")
+    )
+    assert room_max is not None and room_max.state == "63"
+    assert room_mean is not None and room_mean.state == "31.5"  # 63 and 0
     climate = hass.states.get(room_entity(hass, "climate", living_room, "climate"))
     assert climate is not None and climate.attributes["hvac_action"] == "heating"
     assert danfoss(pack_setup).heat_required
