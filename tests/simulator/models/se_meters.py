@@ -1167,11 +1167,22 @@ PLUG_OLD: Final = MeterKind(
 )
 PLUG_NEW: Final = dataclasses.replace(PLUG_OLD, raw_wh=1.0)  # Wh per count
 
+#: OTA image type of the SP 240: ``imgType=0334`` in a real plug's Query Next Image
+#: (KiwiHC16/Abeille#2750 log) and ``image_type_id`` 820 in ZHA's test data of a real
+#: plug (zigpy/zha ``tests/data/devices/innr-sp-240-0x191e3685.json``).
+SP240_IMAGE_TYPE: Final = 0x0334
+#: OTA file versions (the software build as hex digits).  Old: ``0x17173685``, the
+#: ``fileVers`` of a real plug's Query Next Image (Abeille#2750), build "1.7.17-3.6.85"
+#: (zha-device-handlers#3857).  New: ``0x191E3685`` with multiplier 1 / divisor 1000
+#: (ZHA's test data above).  zha-quirks' cut-off is ``0x191B3685`` (PR #4629).
+SP240_FILE_VERSION: Final = {"old": 0x17173685, "new": 0x191E3685}
+
 
 def se_plug_2781(
     ieee: str | t.EUI64 | None = None,
     *,
     firmware: str = "old",
+    file_version: int | None = None,
     seed: int | None = None,
     wall_clock: datetime = DEFAULT_WALL_CLOCK,
     history_start: datetime | None = None,
@@ -1198,6 +1209,13 @@ def se_plug_2781(
     Summation only (the real plug measures power in ElectricalMeasurement, not
     modelled): no GetProfile / fast poll (UNSUP_CLUSTER_COMMAND).  The load (45-135 W)
     accrues hour by hour (sampled every 5 minutes) while the relay (OnOff) is on.
+
+    Firmware version: the OTA client (out) cluster answers a read of
+    CurrentFileVersion, DownloadedFileVersion (0xFFFFFFFF: none), ManufacturerId and
+    ImageTypeId, as a real SP 240 does (ZHA's test data of a real plug holds these four
+    in its OTA client cache); ``file_version`` defaults to `SP240_FILE_VERSION` of the
+    firmware.  The plug also queries for images (Query Next Image with its version,
+    Abeille#2750): `plug_query_next_image`.
     """
     if firmware not in ("old", "new"):
         raise ValueError('firmware is "old" or "new"')
@@ -1241,9 +1259,42 @@ def se_plug_2781(
     if firmware == "new":
         values.update({"multiplier": 1, "divisor": 1000})
     metering = ep.add_cluster(smartenergy.Metering, values)
-    ep.add_output_cluster(general.Ota)
+    ep.add_output_cluster(
+        general.Ota,
+        {
+            "current_file_version": (
+                SP240_FILE_VERSION[firmware] if file_version is None else file_version
+            ),
+            "downloaded_file_version": 0xFFFFFFFF,
+            "manufacturer_id": INNR,
+            "image_type_id": SP240_IMAGE_TYPE,
+        },
+    )
     _finish(meter_, metering)
     return device
+
+
+def plug_query_next_image(device: SimDevice) -> bool:
+    """Send the plug's OTA Query Next Image (ZCL 11.13.4.2.2) with its current version.
+
+    ``01 tsn 01 <field control 00> <manufacturer u16> <image type u16> <version u32>``:
+    cluster-specific, client to server, no hardware version, as in Abeille#2750's log.
+    """
+    ota = device.cluster(1, general.Ota.cluster_id, is_server=False)
+    payload = (
+        bytes([0x00])
+        + int(ota.get("manufacturer_id")).to_bytes(2, "little")
+        + int(ota.get("image_type_id")).to_bytes(2, "little")
+        + int(ota.get("current_file_version")).to_bytes(4, "little")
+    )
+    return device.send_zcl(
+        1,
+        general.Ota.cluster_id,
+        0x01,
+        payload,
+        direction=foundation.Direction.Client_to_Server,
+        disable_default_response=False,
+    )
 
 
 def zha_stock_kwh(device: SimDevice) -> float:
@@ -1272,6 +1323,7 @@ __all__ = [
     "SEMeterDevice",
     "from_bcd",
     "meter",
+    "plug_query_next_image",
     "se_electricity_meter",
     "se_gas_meter",
     "se_plug_2781",
