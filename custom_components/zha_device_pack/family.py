@@ -38,6 +38,8 @@ class FamilyService[F: "DeviceFamily"]:
     schema: Any  # a voluptuous schema (HA 2026.10 serves voluptuous through its shim)
     handler: Callable[[F, ServiceCall], Awaitable[ServiceResponse]]
     supports_response: SupportsResponse = SupportsResponse.OPTIONAL
+    #: Administrators only (like HA's ``async_register_admin_service``).
+    admin: bool = False
 
 
 class DeviceFamily(ABC):

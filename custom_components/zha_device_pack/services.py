@@ -10,6 +10,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, callback
+from homeassistant.helpers.service import async_register_admin_service
 
 from . import families as pack_families
 from .const import DOMAIN
@@ -31,6 +32,16 @@ def async_setup_services(hass: HomeAssistant) -> None:
     """Register every family's service actions."""
     for family in pack_families.FAMILIES:
         for name, service in family.services.items():
+            if service.admin:
+                async_register_admin_service(
+                    hass,
+                    DOMAIN,
+                    name,
+                    _handler(family, service),
+                    schema=service.schema,
+                    supports_response=service.supports_response,
+                )
+                continue
             hass.services.async_register(
                 DOMAIN,
                 name,
