@@ -1,7 +1,8 @@
 """The metering family: every ZHA device with our Smart Energy Metering cluster.
 
 The meter's values are ZHA entities made by the quirk (``quirks/smart_energy.py``); the family
-adds the actions: fast poll now, history import and dashboards as they land.
+adds the actions (fast poll, history import, Energy preferences, the Metering dashboard) and
+two diagnostic sensors per meter that follow its history import.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from datetime import datetime, timedelta
 import logging
 from typing import Any, ClassVar
 
+from homeassistant.const import Platform
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers.event import (
     async_track_point_in_utc_time,
@@ -19,9 +21,11 @@ from zha.zigbee.device import Device
 from zigpy.exceptions import DeliveryError
 from zigpy.types import EUI64
 
-from ..family import DeviceFamily
+from ..family import AddEntities, DeviceFamily
 from ..quirks.smart_energy import SmartEnergyMetering
 from ..zha_devices import DeviceEvent, TrackedDeviceEvent
+from .entities import HistoryImportSensor, LastHistoryImportSensor
+from .importer import MeterHistory
 from .services import FAMILY, SERVICES
 
 _LOGGER = logging.getLogger(__name__)
@@ -42,6 +46,7 @@ class MeteringFamily(DeviceFamily):
     """All Smart Energy meters on our quirk."""
 
     name: ClassVar[str] = FAMILY
+    platforms: ClassVar[frozenset[Platform]] = frozenset({Platform.SENSOR})
     services = SERVICES
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -50,12 +55,44 @@ class MeteringFamily(DeviceFamily):
         self.meters: dict[EUI64, SmartEnergyMetering] = {}
         #: Demand refresh during a fast-poll window, per meter.
         self._refreshers: dict[EUI64, CALLBACK_TYPE] = {}
+        self.history = MeterHistory(self)
+        self._add_sensors: list[AddEntities] = []
+        self._sensors: dict[
+            EUI64, list[HistoryImportSensor | LastHistoryImportSensor]
+        ] = {}
+
+    async def async_start(self) -> None:
+        """Load the history imports' storage."""
+        await self.history.async_load()
 
     async def async_stop(self) -> None:
-        """Stop the fast-poll refreshes."""
+        """Stop the fast-poll refreshes and the history joins."""
         for unsub in self._refreshers.values():
             unsub()
         self._refreshers.clear()
+        await self.history.async_unload()
+
+    @callback
+    def async_add_entities(
+        self, platform: Platform, add_entities: AddEntities
+    ) -> CALLBACK_TYPE:
+        """Add every meter's history-import sensors, now and as meters appear."""
+        if platform is not Platform.SENSOR:
+            return lambda: None
+        self._add_sensors.append(add_entities)
+        for ieee in self.meters:
+            self._add_meter_sensors(ieee, add_entities)
+        return lambda: self._add_sensors.remove(add_entities)
+
+    def _add_meter_sensors(self, ieee: EUI64, add_entities: AddEntities) -> None:
+        sensors = self._sensors.setdefault(ieee, [])
+        if sensors:
+            return
+        sensors += [
+            HistoryImportSensor(self.hass, self.history, ieee),
+            LastHistoryImportSensor(self.hass, self.history, ieee),
+        ]
+        add_entities(list(sensors))
 
     @callback
     def refresh_demand(
@@ -108,8 +145,17 @@ class MeteringFamily(DeviceFamily):
         if event.kind is DeviceEvent.REMOVED or cluster is None:
             self.meters.pop(event.ieee, None)
             self._stop_refresh(event.ieee)
+            if event.kind is DeviceEvent.REMOVED:
+                self.history.forget(event.ieee)
+                for sensor in self._sensors.pop(event.ieee, []):
+                    if sensor.hass is not None:
+                        self.hass.async_create_task(
+                            sensor.async_remove(force_remove=True)
+                        )
             return
         self.meters[event.ieee] = cluster
+        for add_entities in self._add_sensors:
+            self._add_meter_sensors(event.ieee, add_entities)
 
     def diagnostics(self) -> dict[str, Any]:
         """Return the meters' formatting attributes."""

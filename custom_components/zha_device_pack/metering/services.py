@@ -1,6 +1,7 @@
-"""Metering actions: ``request_fast_poll``.
+"""Metering actions: ``request_fast_poll``, ``add_to_energy_dashboard`` and the dashboard.
 
-The target is any entity of a meter on our Smart Energy quirk (its summation sensor, say).
+The target is any entity of a meter on our Smart Energy quirk (its summation sensor, say);
+``create_metering_dashboard`` (``dashboard.py``) has no target: it shows every meter.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ from ..family import FamilyService
 from ..protocol import metering
 from ..quirks.exceptions import NoAnswerError
 from ..quirks.smart_energy import SmartEnergyMetering
+from .dashboard import (
+    SCHEMA as DASHBOARD_SCHEMA,
+    SERVICE_DASHBOARD,
+    async_create_dashboard,
+)
 
 if TYPE_CHECKING:
     from .family import MeteringFamily
@@ -28,6 +34,9 @@ if TYPE_CHECKING:
 FAMILY: Final = "metering"
 SERVICE_FAST_POLL: Final = "request_fast_poll"
 SERVICE_ENERGY: Final = "add_to_energy_dashboard"
+SERVICE_IMPORT: Final = "import_meter_history"
+#: The longest range one import asks for (ten years of hours).
+MAX_IMPORT_DAYS: Final = 3650
 # Our meter entities' unique-id keys (quirks/smart_energy.py) the Energy preferences use.
 ENERGY_KEYS: Final = (
     "summation_delivered",
@@ -49,6 +58,22 @@ SCHEMAS: Final = {
         }
     ),
     SERVICE_ENERGY: vol.Schema({vol.Required(ATTR_ENTITY_ID): cv.entity_ids}),
+    SERVICE_IMPORT: vol.All(
+        vol.Schema(
+            {
+                vol.Required(ATTR_ENTITY_ID): cv.entity_ids,
+                vol.Optional("channel", default="delivered"): vol.In(
+                    ("delivered", "received")
+                ),
+                vol.Exclusive("days", "range"): vol.All(
+                    vol.Coerce(int), vol.Range(min=1, max=MAX_IMPORT_DAYS)
+                ),
+                vol.Exclusive("start", "range"): cv.datetime,
+                vol.Optional("end"): cv.datetime,
+            }
+        ),
+        cv.has_at_least_one_key("days", "start"),
+    ),
 }
 
 
@@ -115,6 +140,28 @@ async def _request(
     return applied, end
 
 
+async def _import(family: MeteringFamily, call: ServiceCall) -> ServiceResponse:
+    """Import each meter's GetProfile history into its summation sensor's statistics."""
+    now = dt_util.utcnow()
+    end = dt_util.as_utc(call.data["end"]) if "end" in call.data else now
+    start = (
+        end - timedelta(days=call.data["days"])
+        if "days" in call.data
+        else dt_util.as_utc(call.data["start"])
+    )
+    channel: str = call.data["channel"]
+    meters = {
+        entity_id: meter_of(family, entity_id)
+        for entity_id in call.data[ATTR_ENTITY_ID]
+    }
+    for cluster in meters.values():  # every refusal before anything is sent
+        family.history.validate(cluster, channel, start, end)
+    return {
+        entity_id: await family.history.async_import(cluster, channel, start, end)
+        for entity_id, cluster in meters.items()
+    }
+
+
 async def _energy(family: MeteringFamily, call: ServiceCall) -> ServiceResponse:
     # imported here: the energy integration is an after-dependency, loaded only if used
     from .energy import async_add_meter  # noqa: PLC0415
@@ -151,5 +198,16 @@ SERVICES: Final[dict[str, FamilyService[MeteringFamily]]] = {
         schema=SCHEMAS[SERVICE_ENERGY],
         handler=_energy,
         supports_response=SupportsResponse.OPTIONAL,
+    ),
+    SERVICE_IMPORT: FamilyService(
+        schema=SCHEMAS[SERVICE_IMPORT],
+        handler=_import,
+        supports_response=SupportsResponse.OPTIONAL,
+    ),
+    SERVICE_DASHBOARD: FamilyService(
+        schema=DASHBOARD_SCHEMA,
+        handler=async_create_dashboard,
+        supports_response=SupportsResponse.OPTIONAL,
+        admin=True,
     ),
 }
