@@ -407,3 +407,35 @@ async def test_history_beyond_the_meter_and_bad_input(
     with pytest.raises(ServiceValidationError) as err:
         await import_history(hass, "sensor.not_a_meter", days=1)
     assert err.value.translation_key == "metering_unknown_meter"
+
+
+async def test_received_channel_into_the_export_sensor(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    pack_setup: MockConfigEntry,
+    zigbee: ZigbeeHarness,
+) -> None:
+    """Channel 1 (received: the PV export) goes to the summation received statistics."""
+    await start_at_minute(freezer, 20)
+    now = dt_util.utcnow()
+    device = se_electricity_meter(
+        resolve_ieee("00:0d:6f:00:0a:00:02:07"),
+        wall_clock=now,
+        history_start=now - timedelta(days=2),
+    )
+    model, delivered = await joined_meter(hass, zigbee, device)
+    received = meter_entity(hass, device, "summation_received")
+    assert received is not None
+    summary = await import_history(hass, received, days=1, channel="received")
+    assert summary["statistic_id"] == received
+    rows = await hour_rows(hass, received)
+    truth = true_hours(model, channel=1)
+    shown = changes(rows)
+    assert len(rows) == 23  # 24 hours but the meter's outage hour
+    assert any(value > 0.5 for value in shown.values())  # the midday export
+    for hour, value in shown.items():
+        assert value == pytest.approx(truth[hour], abs=1e-6), hour
+    (frame, *_) = get_profile_frames(device)
+    assert frame.payload[0] == 1  # IntervalChannel: ConsumptionReceived
+    assert await hour_rows(hass, delivered) == {}  # the import side is untouched

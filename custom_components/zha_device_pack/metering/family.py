@@ -170,7 +170,11 @@ class MeteringFamily(DeviceFamily):
         )
         return {
             "meters": [
-                {"ieee": str(ieee), **{name: cluster.get(name) for name in names}}
+                {
+                    "ieee": str(ieee),
+                    **{name: cluster.get(name) for name in names},
+                    "history": self.history.diagnostics(ieee),
+                }
                 for ieee, cluster in self.meters.items()
             ]
         }

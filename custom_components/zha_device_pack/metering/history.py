@@ -193,8 +193,10 @@ class ProfileFetcher:
         self._tally = tally
         self._start = utc_time(start)
         self._end = utc_time(end)
-        #: EndTime of the next request: 0 asks the meter's newest block.
-        self._request_end = 0 if newest else self._end
+        #: EndTime of the next request: 0 asks the meter's newest block. Otherwise half an
+        #: interval past the window's end: a meter whose clock is a little ahead (intervals
+        #: ending at :02, :17 ...) still sends the interval that belongs to the last hour.
+        self._request_end = 0 if newest else self._end + (profile.period or 0) // 2
         #: Intervals not yet summed into a final hour, newest first, and where they end.
         self._pending: list[int | None] = []
         self._pending_end: int | None = None
@@ -241,9 +243,10 @@ class ProfileFetcher:
             metering.ProfileStatus.MORE_PERIODS_REQUESTED_THAN_CAN_BE_RETURNED,
         ):
             raise device_error("metering_history_refused", status=status.name)
-        if status is metering.ProfileStatus.MORE_PERIODS_REQUESTED_THAN_CAN_BE_RETURNED:
-            # the meter's real maximum: ask no more than it sends from now on
-            profile.max_periods = max(1, len(answer.intervals))
+        # Status 0x04 (more periods than it can return) carries the intervals it can: asking
+        # its real maximum would take as many requests, so the ask is not lowered (a block
+        # cut short by the history start, or by a meter that sends fewer than it announces,
+        # would otherwise teach a wrong maximum).
         if answer.interval_seconds > metering.SECONDS_PER_HOUR:
             raise validation_error("metering_history_daily_intervals")
         if profile.period is None:
@@ -263,17 +266,15 @@ class ProfileFetcher:
         if self._pending_end is None:
             self._pending_end = answer.end_time
         else:
-            # line the block up with what we have: overlap dropped, skipped intervals invalid
+            # line the block up with what we have (it ends at or before the previous block's
+            # oldest interval, checked above): intervals the meter skipped count as invalid
             expected = self._pending_end - len(self._pending) * period
             shift, odd = divmod(expected - answer.end_time, period)
             if odd:
                 raise device_error(
                     "metering_history_refused", status="intervals off the period grid"
                 )
-            if shift >= 0:
-                self._pending.extend([None] * shift)
-            else:
-                intervals = intervals[-shift:]
+            self._pending.extend([None] * shift)
         self._pending.extend(intervals)
         self._request_end = oldest
         self.done = oldest <= self._start
@@ -425,8 +426,8 @@ class HistoryImport:
             if chain is None:
                 if anchor is None:  # pragma: no cover - a chain without anchor exists
                     raise RuntimeError("no anchor")
-                if not hours and not fetcher.done:
-                    continue  # short intervals: the anchor's hour is not complete yet
+                if not fetcher.done and (not hours or min(hours) > anchor.start):
+                    continue  # the anchor's hour is not complete yet (newer blocks first)
                 # the anchor's hour is the newest of the window; a meter that has not got
                 # it (or marks it invalid) gives it no consumption
                 chain = _Chain(anchor.sum, hours.get(anchor.start) or 0.0)

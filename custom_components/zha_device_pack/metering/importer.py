@@ -134,6 +134,27 @@ class MeterHistory:
         self._data["meters"].pop(str(ieee), None)
         self._save()
 
+    def diagnostics(self, ieee: EUI64) -> dict[str, Any]:
+        """Return what is known of the meter's history imports (no statistic ids)."""
+        prefix = f"{ieee}:"
+        progress = self.progress_of(ieee)
+        return {
+            "running": progress.running,
+            "last_import": (
+                None
+                if progress.last_import is None
+                else progress.last_import.isoformat()
+            ),
+            "channels": {
+                key.removeprefix(prefix): {
+                    "history_start": series.get("history_start"),
+                    "provisional": series.get("provisional"),
+                }
+                for key, series in self._data["series"].items()
+                if key.startswith(prefix)
+            },
+        }
+
     # -- the service ----------------------------------------------------------------------
 
     def _statistic_id(self, cluster: SmartEnergyMetering, channel: str) -> str:
@@ -223,10 +244,7 @@ class MeterHistory:
                 period = None
         if period == metering.ProfileIntervalPeriod.DAILY.seconds:
             raise validation_error("metering_history_daily_intervals")
-        learned = self._meter_info(cluster.endpoint.device.ieee).get("max_periods")
-        max_periods = int(
-            learned or cluster.get(_PERIOD_ATTRIBUTES[1]) or DEFAULT_MAX_PERIODS
-        )
+        max_periods = int(cluster.get(_PERIOD_ATTRIBUTES[1]) or DEFAULT_MAX_PERIODS)
         unit_code = cluster.get("unit_of_measure")
         if unit_code is None:
             raise device_error("metering_not_available")
@@ -349,7 +367,7 @@ class MeterHistory:
                     series["history_start"] = job.tally.history_start.isoformat()
                     break  # older runs are older still
         except (NoAnswerError, DeliveryError, TimeoutError) as err:
-            self._remember(ieee, profile, series, block, job, summary=None)
+            self._remember(ieee, series, block, job, summary=None)
             if job.tally.written:
                 oldest = min(job.tally.written)
                 raise device_error(
@@ -359,7 +377,7 @@ class MeterHistory:
                 ) from err
             raise device_error(f"{FAMILY}_no_answer") from err
         except HomeAssistantError:
-            self._remember(ieee, profile, series, block, job, summary=None)
+            self._remember(ieee, series, block, job, summary=None)
             raise
         summary = summarize(
             statistic_id,
@@ -369,13 +387,12 @@ class MeterHistory:
             recorded_hours=recorded,
             provisional=provisional or bool(block),
         )
-        self._remember(ieee, profile, series, block, job, summary=summary)
+        self._remember(ieee, series, block, job, summary=summary)
         return summary
 
     def _remember(
         self,
         ieee: EUI64,
-        profile: MeterProfile,
         series: dict[str, Any],
         block: dict[str, Any] | None,
         job: HistoryImport,
@@ -383,10 +400,6 @@ class MeterHistory:
         summary: dict[str, Any] | None,
     ) -> None:
         info = self._meter_info(ieee)
-        if profile.max_periods != int(
-            profile.cluster.get(_PERIOD_ATTRIBUTES[1]) or DEFAULT_MAX_PERIODS
-        ):
-            info["max_periods"] = profile.max_periods
         if block is not None:
             series["provisional"] = block
         if summary is not None:
