@@ -41,6 +41,7 @@ from tests.simulator.models.se_meters import (
     meter,
     se_electricity_meter,
     se_gas_meter,
+    se_water_meter,
 )
 
 pytestmark = pytest.mark.freeze_time(tick=True)
@@ -293,6 +294,14 @@ async def test_interrupted_import_resumes(
     model, entity_id = await joined_meter(hass, zigbee, device)
     await run_live(hass, freezer, zigbee, 3600)
     live = await hour_rows(hass, entity_id)
+    # a meter that does not answer at all: translated error, statistics unchanged
+    device.set_online(False)
+    with pytest.raises(HomeAssistantError) as err:
+        await import_history(hass, entity_id, days=3)
+    assert err.value.translation_key == "metering_no_answer"
+    assert await hour_rows(hass, entity_id) == live
+    device.set_online(True)
+
     cluster = device.cluster(1, 0x0702)
     answered = 0
 
@@ -407,6 +416,14 @@ async def test_history_beyond_the_meter_and_bad_input(
     with pytest.raises(ServiceValidationError) as err:
         await import_history(hass, "sensor.not_a_meter", days=1)
     assert err.value.translation_key == "metering_unknown_meter"
+    # a meter with daily intervals only: they do not split into hours; nothing sent
+    water = se_water_meter(resolve_ieee("00:0d:6f:00:0a:00:02:08"))
+    await zigbee.join(water)
+    water_entity = meter_entity(hass, water, "summation_delivered")
+    with pytest.raises(ServiceValidationError) as err:
+        await import_history(hass, water_entity, days=1)  # type: ignore[arg-type]
+    assert err.value.translation_key == "metering_history_daily_intervals"
+    assert not get_profile_frames(water)
 
 
 async def test_received_channel_into_the_export_sensor(

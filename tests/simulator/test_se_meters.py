@@ -10,14 +10,14 @@ RequestFastPollMode: ``01 tsn 03 <period s> <minutes>`` -> ``19 tsn 03 <applied>
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 import itertools
 
 from tests.simulator.capture import CaptureFrontend
 from tests.simulator.device import SimDevice
 from tests.simulator.models import MODELS
 from tests.simulator.models.se_meters import SEMeter, from_bcd, meter, zha_stock_kwh
-from tests.simulator.network import DeliveryStatus
+from tests.simulator.network import DeliveryStatus, SimNetwork
 
 METERING = 0x0702
 START = datetime(2026, 3, 2, tzinfo=UTC)
@@ -413,3 +413,157 @@ async def test_plug_2781_attributes(host: CaptureFrontend) -> None:
     new, m2 = await joined(host, "se_plug_2781", firmware="new")
     assert (new.cluster(1, METERING).get("divisor"), m2.kind.raw_wh) == (1000, 1.0)
     assert abs(zha_stock_kwh(new) - m2.summation(0) / 1000) < 1e-9
+
+
+# -- day consumption (0x0401-0x0404) ------------------------------------------------------
+# Read Attributes 0x0401-0x0404: uint24 (0x22) each.  The day starts at the meter's local
+# midnight (no HistoricalFreezeTime 0x045C, smart_energy_reference.md §1.5).
+
+DAY_READ = "00 {tsn} 00 0104 0204 0304 0404"
+
+
+def day_registers(frame: bytes) -> dict[int, int]:
+    """Parse a Read Attributes Response of uint24 values: attribute id -> value."""
+    assert frame[:3] == h(frame[:2].hex() + "01")
+    values = {}
+    body = frame[3:]
+    while body:
+        attr_id, status = int.from_bytes(body[:2], "little"), body[2]
+        assert status == 0x00 and body[3] == 0x22, body.hex()
+        values[attr_id] = int.from_bytes(body[4:7], "little")
+        body = body[7:]
+    return values
+
+
+def whole_intervals(m: SEMeter, channel: int, since: int, until: int) -> int:
+    """The sum of the completed intervals inside [since, until) (invalid ones count 0)."""
+    return sum(
+        i.value or 0
+        for i in m.intervals(channel)
+        if since <= i.start and i.end <= until
+    )
+
+
+async def test_day_consumption_adds_up_with_todays_intervals(
+    host: CaptureFrontend,
+) -> None:
+    # UTC+2: the local day began at 22:00 UTC the day before START
+    device, m = await joined(
+        host,
+        "se_electricity_meter",
+        day_consumption=True,
+        utc_offset=2 * HOUR,
+        wall_clock=START + timedelta(hours=5),
+    )
+    await host.network.elapse(600)  # local 07:10, 10 minutes into an interval
+    local = timezone(timedelta(hours=2))
+    midnight = utc(datetime(2026, 3, 2, tzinfo=local))
+    assert midnight == utc(START) - 2 * HOUR
+    now = utc(START) + 5 * HOUR + 600
+    rsp = await exchange(host, device, DAY_READ.format(tsn="90"))
+    registers = day_registers(rsp[0])
+    for channel, today_id, yesterday_id in ((0, 0x0401, 0x0403), (1, 0x0402, 0x0404)):
+        today = registers[today_id]
+        # today = the completed intervals since local midnight + the accumulating one
+        assert today == whole_intervals(m, channel, midnight, now) + m.partial(channel)
+        # the summation before today + today = the summation
+        before = whole_intervals(m, channel, 0, midnight)
+        assert before + today == m.summation(channel)
+        # yesterday: the 24 intervals of the previous local day
+        assert registers[yesterday_id] == whole_intervals(
+            m, channel, midnight - 86400, midnight
+        )
+    # the default outage (local 02:10-02:40) is today: its interval counts nothing
+    (outage,) = [i for i in m.intervals(0) if i.value is None]
+    assert midnight <= outage.start < now
+    assert registers[0x0401] > 0 and registers[0x0403] > 0
+    assert registers[0x0404] > 0  # yesterday's midday PV export
+
+
+async def test_day_consumption_rolls_over_at_local_midnight(
+    host: CaptureFrontend,
+) -> None:
+    device, m = await joined(
+        host,
+        "se_electricity_meter",
+        day_consumption=True,
+        utc_offset=2 * HOUR,
+        wall_clock=START + timedelta(hours=21, minutes=30),  # local 23:30
+    )
+    midnight = utc(START) + 22 * HOUR  # local midnight of the next day
+    # Configure Reporting 0x0403 uint24: min 0, max 0 (on change only), change 1
+    rsp = await exchange(host, device, "00 91 06 00 0304 22 0000 0000 010000")
+    assert rsp == [h("18 91 07 00")]
+    before = day_registers((await exchange(host, device, DAY_READ.format(tsn="92")))[0])
+    device.clear_frames()
+    await host.network.elapse(1800)  # local 00:00
+    registers = day_registers(
+        (await exchange(host, device, DAY_READ.format(tsn="93")))[0]
+    )
+    # the day that ended: its 24 intervals; today restarted
+    assert registers[0x0403] == whole_intervals(m, 0, midnight - 86400, midnight)
+    assert registers[0x0404] == whole_intervals(m, 1, midnight - 86400, midnight)
+    assert registers[0x0403] != before[0x0403]
+    assert registers[0x0403] >= before[0x0401]  # 23:30's today and the last 30 minutes
+    assert registers[0x0401] == registers[0x0402] == 0
+    # the rollover is reported at the boundary (the meter's own tick)
+    reports = reports_of(device, 0x0403)
+    assert [int.from_bytes(v, "little") for _, v in reports] == [registers[0x0403]]
+    assert reports[0][0] == host.network.clock.now
+    # an hour later: today is the first interval of the day, yesterday unchanged
+    await host.network.elapse(HOUR)
+    later = day_registers((await exchange(host, device, DAY_READ.format(tsn="94")))[0])
+    first = m.interval_value(0, midnight)
+    assert first is not None and later[0x0401] == first > 0
+    assert later[0x0403] == registers[0x0403]
+    assert len(reports_of(device, 0x0403)) == 1
+
+
+async def test_day_boundary_inside_an_interval_bcd(host: CaptureFrontend) -> None:
+    """UTC+5:30 and daily intervals: the local day splits intervals, BCD registers."""
+    device, m = await joined(
+        host,
+        "se_water_meter",
+        day_consumption=True,
+        utc_offset=5 * HOUR + 1800,
+        wall_clock=START + timedelta(hours=12),
+    )
+    local = timezone(timedelta(hours=5, minutes=30))
+    first = utc(datetime(2026, 3, 3, tzinfo=local))  # 2026-03-02 18:30 UTC
+    await host.network.elapse(first - utc(START) - 12 * HOUR)
+    at_midnight = m.summation(0)
+    await host.network.elapse(6 * HOUR)
+    rsp = await exchange(host, device, "00 95 00 0104 0304")
+    body = rsp[0][3:]
+    assert body[:4] == h("0104 00 22") and body[7:11] == h("0304 00 22")
+    today = from_bcd(int.from_bytes(body[4:7], "little"))
+    assert today == m.summation(0) - at_midnight > 0
+    await host.network.elapse(18 * HOUR)  # the next local midnight
+    yesterday = from_bcd(int(device.cluster(1, METERING).get(0x0403)))
+    assert yesterday == m.summation(0) - at_midnight
+    assert int(device.cluster(1, METERING).get(0x0401)) == 0
+
+
+async def test_day_consumption_is_optional(host: CaptureFrontend) -> None:
+    device, _ = await joined(host, "se_electricity_meter")
+    assert await exchange(host, device, "00 96 00 0104 0304") == [
+        h("18 96 01 0104 86 0304 86")
+    ]
+
+
+async def test_day_consumption_survives_a_restore(host: CaptureFrontend) -> None:
+    """A saved meter is rebuilt with default options, then its state: the option stays."""
+    device, _ = await joined(
+        host, "se_electricity_meter", day_consumption=True, utc_offset=2 * HOUR
+    )
+    await host.network.elapse(HOUR)
+    loaded = SimNetwork.from_dict(host.network.to_dict())
+    try:
+        copy = meter(loaded.device(device.ieee))
+        assert copy.has_day_consumption and copy.utc_offset == 2 * HOUR
+        copy.refresh()
+        cluster = copy.cluster
+        assert int(cluster.get(0x0401)) == copy.today(0) > 0
+        assert int(cluster.get(0x0403)) == copy.yesterday(0) > 0
+    finally:
+        await loaded.stop()

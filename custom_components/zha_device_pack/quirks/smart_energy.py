@@ -297,8 +297,13 @@ _METERING_CONFIG: Final[dict[int, ClusterConfig]] = {
             MA.metering_device_type.name: _READ,
             MA.fast_poll_update_period.name: _READ,
             MA.historical_consumption_formatting.name: _READ,
-            MA.currentday_consumption_delivered.name: _READ,
-            MA.previousday_consumption_delivered.name: _READ,
+            # the profile's interval period and block size, for the history import
+            MA.profile_interval_period.name: _READ,
+            MA.max_number_of_periods_delivered.name: _READ,
+            # reported like a summation: today's grows, and both roll over at the meter's
+            # midnight (its Historical Freeze Time), which HA cannot know to poll at
+            MA.currentday_consumption_delivered.name: _SUMMATION_REPORTING,
+            MA.previousday_consumption_delivered.name: _SUMMATION_REPORTING,
             # every tier is probed once; reporting for the first six, as ZHA configures
             **{
                 f"current_tier{tier}_summ_{direction}": (

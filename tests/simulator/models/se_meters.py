@@ -25,6 +25,25 @@ load curve is a deterministic function of that clock and a seed: consumption acc
 interval by interval, the summation registers are the sum of the completed intervals since
 the meter's history start plus the accumulating (partial) interval, so a full profile adds
 up to the summation.  State lives in ``device.state`` (JSON, persisted).
+
+Day consumption (``day_consumption=True``, off by default): CurrentDayConsumption
+{Delivered,Received} 0x0401 / 0x0402 and PreviousDayConsumption{Delivered,Received}
+0x0403 / 0x0404, uint24 in raw units (HistoricalConsumptionFormatting, BCD on a BCD meter)
+[REF §1.5].  The day is counted "since the Historical Freeze Time (0x045C), or since local
+midnight if that attribute is absent" [REF §1.5]; the spec text (ZSS's descriptions of
+0x0401 / 0x0403: "If the optional HFT attribute is not available, default to midnight local
+time", PreviousDay: "the previous 24 hour period starting at the HFT") says the same.  These
+meters have no HistoricalFreezeTime, so the day starts at the **meter's local midnight**.
+A meter's local time is UTC plus the offset it learns from the ESI's Time server
+(TimeZone + DstShift; "Clocks in a Smart Energy network are synchronized using the time
+cluster", [AN §9.1]): the keyword ``utc_offset`` (seconds east of UTC, default 0, i.e. UTC)
+models it as one fixed offset (no DST change is modelled).  Both values are derived from the
+same counting as the summation: today = summation now - summation at the day's start,
+yesterday = summation at the day's start - summation 24 h earlier, so a whole previous day is
+the sum of its intervals (pro-rated where the day boundary falls inside an interval) and
+today + the summation at local midnight is the summation.  They roll over at local midnight
+(today -> yesterday, today restarts at 0), are refreshed with the summation (ticks, reads)
+and reported if Configure Reporting asks for them (no default reporting).
 """
 
 from __future__ import annotations
@@ -225,6 +244,17 @@ SUMM_NAMES: Final = {
 PARTIAL_START: Final = {
     CHANNEL_DELIVERED: (0x0405, "cur_part_profile_int_start_time_delivered"),
     CHANNEL_RECEIVED: (0x0406, "cur_part_profile_int_start_time_received"),
+}
+#: (CurrentDayConsumption, PreviousDayConsumption) of a channel [REF §1.5].
+DAY_NAMES: Final = {
+    CHANNEL_DELIVERED: (
+        "currentday_consumption_delivered",  # 0x0401
+        "previousday_consumption_delivered",  # 0x0403
+    ),
+    CHANNEL_RECEIVED: (
+        "currentday_consumption_received",  # 0x0402
+        "previousday_consumption_received",  # 0x0404
+    ),
 }
 PARTIAL_VALUE: Final = {
     CHANNEL_DELIVERED: (0x0407, "cur_part_profile_int_value_delivered"),
@@ -471,6 +501,66 @@ class SEMeter:
     def _encode(self, value: int, digits: int) -> int:
         return to_bcd(value % 10**digits, digits) if self.kind.bcd else value
 
+    # -- day consumption (0x0401-0x0404) ---------------------------------------------
+
+    @property
+    def has_day_consumption(self) -> bool:
+        """Return True when the meter has Current/PreviousDayConsumption (0x0401-0x0404)."""
+        return bool(self._state.get("day_consumption", False))
+
+    @property
+    def utc_offset(self) -> int:
+        """Return the meter's local time offset (seconds east of UTC)."""
+        return int(self._state.get("utc_offset", 0))
+
+    def day_start(self, utc: float | None = None) -> int:
+        """Return the UTCTime of the local midnight starting the meter's day at ``utc``.
+
+        No HistoricalFreezeTime: the day starts at local midnight [REF §1.5].  UTCTime 0
+        is a UTC midnight, so local days are whole multiples of 86400 s shifted by the offset.
+        """
+        if utc is None:
+            utc = self.utc_exact
+        offset = self.utc_offset
+        return math.floor(utc + 1e-6 + offset) // 86400 * 86400 - offset
+
+    def _counted_at(self, channel: int, utc: float) -> tuple[int, int]:
+        """Split the summation's count at ``utc``: (interval start, count within it).
+
+        The same rule as `last_complete_end` and `partial`: consumption before the first
+        whole interval is not counted; inside an interval it accrues pro rata.
+        """
+        first = self.first_interval_start
+        start = math.floor(utc + 1e-6) // self.period * self.period
+        if start < first:
+            return first, 0
+        value = self.interval_value(channel, start)
+        if not value:
+            return start, 0
+        return start, int(value * (utc - start) / self.period)
+
+    def consumed(self, channel: int, since: float, until: float) -> int:
+        """Return what the summation register counted from ``since`` to ``until``."""
+        start_a, part_a = self._counted_at(channel, since)
+        start_b, part_b = self._counted_at(channel, until)
+        whole = sum(
+            self.interval_value(channel, start) or 0
+            for start in range(start_a, start_b, self.period)
+        )
+        return whole + part_b - part_a
+
+    def today(self, channel: int = CHANNEL_DELIVERED) -> int:
+        """Return CurrentDayConsumption (raw, not BCD): since the local midnight."""
+        return self.consumed(channel, self.day_start(), self.utc_exact)
+
+    def yesterday(self, channel: int = CHANNEL_DELIVERED) -> int:
+        """Return PreviousDayConsumption (raw, not BCD): the whole previous local day."""
+        start = self.day_start()
+        return self.consumed(channel, start - 86400, start)
+
+    def _day_uint24(self, value: int) -> int:
+        return self._encode(min(value, 999_999 if self.kind.bcd else 0xFFFFFF), 6)
+
     def refresh(self) -> None:
         """Bring the summation registers to the meter's clock (no report)."""
         cluster = self.cluster
@@ -487,6 +577,18 @@ class SEMeter:
                     self.tier_summation(tier, channel),
                     report=False,
                 )
+        if self.has_day_consumption:
+            for channel in self.kind.channels:
+                today, yesterday = DAY_NAMES[channel]
+                for name, value in (
+                    (today, self.today(channel)),
+                    (yesterday, self.yesterday(channel)),
+                ):
+                    try:
+                        cluster.attr(name)
+                    except KeyError:  # rebuilt from a saved state by default options
+                        cluster.add_standard_attribute(name, 0)
+                    cluster.set(name, self._day_uint24(value), report=False)
         if self.kind.get_profile:
             start = self.last_complete_end
             for channel in self.kind.channels:
@@ -697,6 +799,8 @@ class SEMeter:
             candidates.append(fast_end)
         update = self.update_period
         candidates.append((math.floor(utc / update) + 1) * update)
+        if self.has_day_consumption:  # the rollover at the local midnight
+            candidates.append(self.day_start() + 86400)
         target = min(c for c in candidates if c > utc)
         self._timer = network.clock.call_later(target - utc, self._tick)
 
@@ -732,6 +836,8 @@ class SEMeter:
         ]
         if self.kind.has_demand:
             names.append("instantaneous_demand")
+        if self.has_day_consumption:
+            names += [name for c in self.kind.channels for name in DAY_NAMES[c]]
         names.append("status")
         return [cluster.attr(name) for name in names]
 
@@ -818,9 +924,13 @@ def _setup(
     outages: Iterable[tuple[datetime, datetime]],
     announce_extra: int,
     max_fast_poll_minutes: int,
+    day_consumption: bool = False,
+    utc_offset: int = 0,
 ) -> SEMeter:
     if period_code not in PERIOD_SECONDS:
         raise ValueError(f"unknown ProfileIntervalPeriod {period_code:#04x}")
+    if not -86400 < utc_offset < 86400:
+        raise ValueError(f"utc_offset {utc_offset} s is not within a day")
     meter_ = SEMeter(device, kind)
     device.meter = meter_
     start = zcl_time(wall_clock)
@@ -843,6 +953,8 @@ def _setup(
             "announce_extra": announce_extra,
             "max_fast_minutes": max_fast_poll_minutes,
             "fast_end": None,
+            "day_consumption": bool(day_consumption),
+            "utc_offset": int(utc_offset),
         }
     )
     device.services.append(meter_)
@@ -863,6 +975,7 @@ def _metering_values(
     divisor: int | None,
     demand_formatting: int | None,
     received: bool,
+    day_consumption: bool = False,
 ) -> dict[int | str, Any]:
     values: dict[int | str, Any] = {
         "current_summ_delivered": 0,
@@ -878,6 +991,10 @@ def _metering_values(
     }
     if received:
         values["current_summ_received"] = 0
+    if day_consumption:
+        for channel in (CHANNEL_DELIVERED, CHANNEL_RECEIVED)[: 2 if received else 1]:
+            for name in DAY_NAMES[channel]:
+                values[name] = 0
     if multiplier is not None:
         values["multiplier"] = multiplier
     if divisor is not None:
@@ -956,12 +1073,18 @@ def se_electricity_meter(
     announce_extra: int = 0,
     fast_poll_update_period: int = 5,
     max_fast_poll_minutes: int = MAX_FAST_POLL_MINUTES,
+    day_consumption: bool = False,
+    utc_offset: int = 0,
     **kwargs: Any,
 ) -> SEMeterDevice:
     """An SE electricity meter (mains, rx-on) with import, PV export and tiers 1-4.
 
     ``outages`` default: one power failure 4 h 50 min - 4 h 20 min before ``wall_clock``
     (with 60-minute intervals the interval ending 4 h before it is invalid).
+
+    ``day_consumption=True`` adds Current/PreviousDayConsumption{Delivered,Received}
+    (0x0401-0x0404), counted from the meter's local midnight, local time = UTC +
+    ``utc_offset`` seconds (see the module docstring).
     """
     device = SEMeterDevice(
         ieee=resolve_ieee(ieee),
@@ -988,6 +1111,8 @@ def se_electricity_meter(
         outages=outages,
         announce_extra=announce_extra,
         max_fast_poll_minutes=max_fast_poll_minutes,
+        day_consumption=day_consumption,
+        utc_offset=utc_offset,
     )
     ep = _se_endpoint(device)
     values = _metering_values(
@@ -1003,6 +1128,7 @@ def se_electricity_meter(
         multiplier=1,
         divisor=1000,  # raw Wh / W
         received=True,
+        day_consumption=day_consumption,
     )
     for tier in range(1, 5):
         values[tier_attr_name(tier, CHANNEL_DELIVERED)] = 0
@@ -1032,6 +1158,8 @@ def se_gas_meter(
     max_fast_poll_minutes: int = MAX_FAST_POLL_MINUTES,
     check_in_interval: int = 3600,
     long_poll_interval: int = 28,
+    day_consumption: bool = False,
+    utc_offset: int = 0,
     **kwargs: Any,
 ) -> SEMeterDevice:
     """A sleepy SE gas meter: long poll 7 s (28 qs), check-in every 15 min (3600 qs).
@@ -1058,6 +1186,8 @@ def se_gas_meter(
         outages=outages,
         announce_extra=announce_extra,
         max_fast_poll_minutes=max_fast_poll_minutes,
+        day_consumption=day_consumption,
+        utc_offset=utc_offset,
     )
     ep = _se_endpoint(device, battery=True)
     values = _metering_values(
@@ -1073,6 +1203,7 @@ def se_gas_meter(
         multiplier=1,
         divisor=1000,  # raw litres
         received=False,
+        day_consumption=day_consumption,
     )
     values["remaining_battery_life"] = 87
     metering = ep.add_cluster(
@@ -1101,6 +1232,8 @@ def se_water_meter(
     announce_extra: int = 0,
     fast_poll_update_period: int = 10,
     max_fast_poll_minutes: int = MAX_FAST_POLL_MINUTES,
+    day_consumption: bool = False,
+    utc_offset: int = 0,
     **kwargs: Any,
 ) -> SEMeterDevice:
     """An SE water meter in litres BCD (0x87): summations and intervals are BCD.
@@ -1126,6 +1259,8 @@ def se_water_meter(
         outages=outages,
         announce_extra=announce_extra,
         max_fast_poll_minutes=max_fast_poll_minutes,
+        day_consumption=day_consumption,
+        utc_offset=utc_offset,
     )
     ep = _se_endpoint(device)
     values = _metering_values(
@@ -1141,6 +1276,7 @@ def se_water_meter(
         multiplier=1,
         divisor=1,
         received=False,
+        day_consumption=day_consumption,
     )
     metering = ep.add_cluster(
         smartenergy.Metering, values, attributes=_partial_attrs(WATER.channels)
