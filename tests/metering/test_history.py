@@ -11,6 +11,7 @@ real "now" (see tests/danfoss/test_rooms.py for why).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 import itertools
 from typing import Any
@@ -159,6 +160,26 @@ async def joined_meter(
     return model, entity_id
 
 
+async def evening_meter(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    zigbee: ZigbeeHarness,
+    factory: Callable[..., SimDevice],
+    ieee_suffix: str,
+    history: timedelta,
+) -> tuple[SimDevice, SEMeter, str]:
+    """A meter joined at 19:20 UTC with ``history`` of intervals behind it."""
+    await start_at_minute(freezer, 20)
+    now = dt_util.utcnow()
+    device = factory(
+        resolve_ieee(f"00:0d:6f:00:0a:00:02:{ieee_suffix}"),
+        wall_clock=now,
+        history_start=now - history,
+    )
+    model, entity_id = await joined_meter(hass, zigbee, device)
+    return device, model, entity_id
+
+
 async def test_import_joins_the_live_hours(
     recorder_mock: Recorder,
     hass: HomeAssistant,
@@ -167,14 +188,9 @@ async def test_import_joins_the_live_hours(
     zigbee: ZigbeeHarness,
 ) -> None:
     """History before the live sensor's first hour, chained to it: one series, no jump."""
-    await start_at_minute(freezer, 20)
-    now = dt_util.utcnow()
-    device = se_electricity_meter(
-        resolve_ieee("00:0d:6f:00:0a:00:02:01"),
-        wall_clock=now,
-        history_start=now - timedelta(days=3),
+    device, model, entity_id = await evening_meter(
+        hass, freezer, zigbee, se_electricity_meter, "01", timedelta(days=3)
     )
-    model, entity_id = await joined_meter(hass, zigbee, device)
     await run_live(hass, freezer, zigbee, 2 * 3600 + 900)
     live = await hour_rows(hass, entity_id)
     assert len(live) == 2  # the partial first hour (from hh:20) and one full hour
@@ -233,14 +249,9 @@ async def test_import_before_live_hours_joins_when_they_come(
     zigbee: ZigbeeHarness,
 ) -> None:
     """Imported before the recorder's first hour: no jump now, exact once that hour is in."""
-    await start_at_minute(freezer, 20)
-    now = dt_util.utcnow()
-    device = se_electricity_meter(
-        resolve_ieee("00:0d:6f:00:0a:00:02:02"),
-        wall_clock=now,
-        history_start=now - timedelta(days=2),
+    device, model, entity_id = await evening_meter(
+        hass, freezer, zigbee, se_electricity_meter, "02", timedelta(days=2)
     )
-    model, entity_id = await joined_meter(hass, zigbee, device)
     progress, last = history_sensors(hass, device)
     assert hass.states.get(progress).state == "unknown"  # type: ignore[union-attr]
     current = floor_hour(dt_util.utcnow())
@@ -284,14 +295,9 @@ async def test_interrupted_import_resumes(
     zigbee: ZigbeeHarness,
 ) -> None:
     """The meter stops answering after one block: what came is kept, the next call ends it."""
-    await start_at_minute(freezer, 20)
-    now = dt_util.utcnow()
-    device = se_electricity_meter(
-        resolve_ieee("00:0d:6f:00:0a:00:02:03"),
-        wall_clock=now,
-        history_start=now - timedelta(days=4),
+    device, model, entity_id = await evening_meter(
+        hass, freezer, zigbee, se_electricity_meter, "03", timedelta(days=4)
     )
-    model, entity_id = await joined_meter(hass, zigbee, device)
     await run_live(hass, freezer, zigbee, 3600)
     live = await hour_rows(hass, entity_id)
     # a meter that does not answer at all: translated error, statistics unchanged
@@ -345,14 +351,9 @@ async def test_sleepy_gas_meter_in_half_hours(
     zigbee: ZigbeeHarness,
 ) -> None:
     """30-minute intervals, 12 per request, one fewer sent than announced, m³."""
-    await start_at_minute(freezer, 20)
-    now = dt_util.utcnow()
-    device = se_gas_meter(
-        resolve_ieee("00:0d:6f:00:0a:00:02:04"),
-        wall_clock=now,
-        history_start=now - timedelta(days=2),
+    device, model, entity_id = await evening_meter(
+        hass, freezer, zigbee, se_gas_meter, "04", timedelta(days=2)
     )
-    model, entity_id = await joined_meter(hass, zigbee, device)
     device.stay_awake(3600)  # answer the import's requests as they come
     summary = await import_history(hass, entity_id, days=1)
     rows = await hour_rows(hass, entity_id)
@@ -373,14 +374,9 @@ async def test_history_beyond_the_meter_and_bad_input(
     zigbee: ZigbeeHarness,
 ) -> None:
     """Refusals leave the statistics as they were and send nothing."""
-    await start_at_minute(freezer, 20)
-    now = dt_util.utcnow()
-    device = se_electricity_meter(
-        resolve_ieee("00:0d:6f:00:0a:00:02:05"),
-        wall_clock=now,
-        history_start=now - timedelta(days=1, hours=5),
+    device, model, entity_id = await evening_meter(
+        hass, freezer, zigbee, se_electricity_meter, "05", timedelta(days=1, hours=5)
     )
-    model, entity_id = await joined_meter(hass, zigbee, device)
     # more than the meter keeps: what it has comes, and where its history starts
     summary = await import_history(hass, entity_id, days=3)
     oldest = from_zcl_time(model.first_interval_start)
@@ -403,7 +399,7 @@ async def test_history_beyond_the_meter_and_bad_input(
     await refused("metering_history_in_future", start=later.isoformat())
     await refused(
         "metering_history_in_future",
-        start=(now - timedelta(hours=5)).isoformat(),
+        start=(dt_util.utcnow() - timedelta(hours=5)).isoformat(),
         end=later.isoformat(),
     )
     gas = se_gas_meter(resolve_ieee("00:0d:6f:00:0a:00:02:06"))
@@ -434,14 +430,9 @@ async def test_received_channel_into_the_export_sensor(
     zigbee: ZigbeeHarness,
 ) -> None:
     """Channel 1 (received: the PV export) goes to the summation received statistics."""
-    await start_at_minute(freezer, 20)
-    now = dt_util.utcnow()
-    device = se_electricity_meter(
-        resolve_ieee("00:0d:6f:00:0a:00:02:07"),
-        wall_clock=now,
-        history_start=now - timedelta(days=2),
+    device, model, delivered = await evening_meter(
+        hass, freezer, zigbee, se_electricity_meter, "07", timedelta(days=2)
     )
-    model, delivered = await joined_meter(hass, zigbee, device)
     received = meter_entity(hass, device, "summation_received")
     assert received is not None
     summary = await import_history(hass, received, days=1, channel="received")
