@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+import logging
 from pathlib import Path
 import time
 from typing import Any
@@ -23,6 +24,10 @@ from custom_components.zha_device_pack.const import DOMAIN
 from tests.simulator import SimDevice, SimNetwork, XBeeFrontend
 
 JOIN_TIMEOUT = 15.0
+
+# pytest-homeassistant-custom-component logs every SQL statement of the recorder at INFO (HA
+# itself does not); the recorder tests' output is the recorder's rows, not its SQL.
+logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
 
 
 @pytest.fixture(autouse=True)
