@@ -104,7 +104,16 @@ async def test_diagnostics(
     entry_diagnostics = await get_diagnostics_for_config_entry(
         hass, hass_client, pack_setup
     )
-    assert set(entry_diagnostics["families"]) == {"irrigation", "danfoss", "metering"}
+    assert set(entry_diagnostics["families"]) == {
+        "irrigation",
+        "danfoss",
+        "metering",
+        "link",
+    }
+    # link numbers are labelled, not named by IEEE: the plug and the valve
+    assert [
+        device["device"] for device in entry_diagnostics["families"]["link"]["devices"]
+    ] == ["device1", "device2"]
     assert entry_diagnostics == snapshot(name="entry", exclude=props("families"))
     assert "00:11:22:33:44:55:66:77" not in str(entry_diagnostics)
     assert "00:11:22:33:44:55:66:88" not in str(entry_diagnostics)

@@ -20,6 +20,7 @@ from .danfoss import DanfossFamily
 from .errors import validation_error
 from .family import DeviceFamily
 from .irrigation import IrrigationFamily
+from .link import LinkFamily
 from .metering import MeteringFamily
 from .quirk_manager import QuirkManager
 from .zha_devices import ZhaDeviceTracker
@@ -28,6 +29,7 @@ FAMILIES: Final[tuple[type[DeviceFamily], ...]] = (
     IrrigationFamily,
     DanfossFamily,
     MeteringFamily,
+    LinkFamily,
 )
 
 

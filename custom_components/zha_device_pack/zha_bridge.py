@@ -46,6 +46,8 @@ from zha.application.gateway import (
 )
 from zha.zigbee.device import Device
 import zigpy.device
+from zigpy.exceptions import DeliveryError
+import zigpy.types
 from zigpy.types import EUI64
 from zigpy.zcl import Cluster
 
@@ -183,6 +185,70 @@ def watch_new_zigpy_devices(
             prepare(device)
     app.add_listener(listener)
     return lambda: app.remove_listener(listener)
+
+
+class DeliveryWatcher:
+    """Every unicast the radio sends, with its outcome: ``on_result(ieee, delivered, s)``.
+
+    zigpy has no event for a delivery that failed: the radio library's ``send_packet`` (zigpy's
+    radio interface, which every ``request`` goes through) raises ``DeliveryError``. The
+    watcher wraps the application's ``send_packet`` on the instance (undone by ``remove``),
+    and counts only what it can name: unicasts to a known device.
+    """
+
+    def __init__(
+        self, gateway: Gateway, on_result: Callable[[EUI64, bool, float], None]
+    ) -> None:
+        """Wrap the radio's ``send_packet`` of ``gateway``."""
+        self._app = app = gateway.application_controller
+        self._original = original = app.send_packet
+        loop = asyncio.get_running_loop()
+
+        async def send_packet(packet: zigpy.types.ZigbeePacket) -> None:
+            start = loop.time()
+            try:
+                await original(packet)
+            except DeliveryError:
+                self._report(packet, False, loop.time() - start, on_result)
+                raise
+            self._report(packet, True, loop.time() - start, on_result)
+
+        self._wrapper = send_packet
+        app.send_packet = send_packet  # type: ignore[method-assign]
+
+    def _report(
+        self,
+        packet: zigpy.types.ZigbeePacket,
+        delivered: bool,
+        seconds: float,
+        on_result: Callable[[EUI64, bool, float], None],
+    ) -> None:
+        dst = packet.dst
+        address: Any = None if dst is None else dst.address
+        try:
+            if isinstance(address, EUI64):
+                ieee = address
+            elif dst is not None and dst.addr_mode == zigpy.types.AddrMode.NWK:
+                ieee = self._app.get_device(nwk=address).ieee
+            else:
+                return  # groups and broadcasts are not deliveries to one device
+        except KeyError:
+            return
+        on_result(ieee, delivered, seconds)
+
+    def remove(self) -> None:
+        """Put the radio's own ``send_packet`` back (unless someone wrapped it after us)."""
+        if self._app.send_packet is self._wrapper:
+            self._app.send_packet = self._original  # type: ignore[method-assign]
+
+
+def watch_deliveries(
+    gateway: Gateway, on_result: Callable[[EUI64, bool, float], None]
+) -> CALLBACK_TYPE | None:
+    """Follow every unicast's delivery; None when the radio library has no ``send_packet``."""
+    if not callable(getattr(gateway.application_controller, "send_packet", None)):
+        return None
+    return DeliveryWatcher(gateway, on_result).remove
 
 
 # --- zigpy / zha internals of the in-place move ---------------------------------------------------

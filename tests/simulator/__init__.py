@@ -22,6 +22,7 @@ from .device import (
     SimEndpoint,
     ZdoStatusError,
 )
+from .link import Link
 from .models import MODELS, create_device
 from .network import Delivery, DeliveryStatus, RadioFrontend, SimNetwork
 from .poll_control import PollControlServer, poll_control
@@ -36,6 +37,7 @@ __all__ = [
     "CommandContext",
     "Delivery",
     "DeliveryStatus",
+    "Link",
     "PollControlServer",
     "RadioFrontend",
     "RecordedFrame",

@@ -107,9 +107,11 @@ class CaptureFrontend(RadioFrontend):
         A frame queued for a sleeping device is answered only after it polls.
         """
         delivery = self.send(device, endpoint, cluster_id, data, **kwargs)
-        assert delivery.status in (DeliveryStatus.SUCCESS, DeliveryStatus.QUEUED), (
-            delivery
-        )
+        assert delivery.status in (
+            DeliveryStatus.SUCCESS,
+            DeliveryStatus.QUEUED,
+            DeliveryStatus.IN_FLIGHT,
+        ), delivery
         zdo = kwargs.get("profile_id", ZDO_PROFILE) == ZDO_PROFILE and endpoint == 0
         reply_cluster = cluster_id | 0x8000 if zdo else cluster_id
         return await self.wait_for(cluster_id=reply_cluster, timeout=timeout)

@@ -10,7 +10,9 @@ Commands: ``add`` {model, ieee?, join?, auto_join?, options?}, ``remove`` {ieee}
 cluster, attributes}, ``set`` {ieee, endpoint?, cluster, attributes, report?},
 ``get`` {ieee, endpoint?, cluster, attributes?}, ``offline`` / ``online`` {ieee},
 ``power_cycle`` {ieee, off_time?}, ``frames`` {ieee, cluster?, command?, sent?,
-clear?, limit?}, ``clear_frames`` {ieee}, ``save``.  Clusters are ids (``6``,
+clear?, limit?}, ``clear_frames`` {ieee}, ``link`` {ieee, hops?, hop_latency_ms?,
+loss?, fail_next?, rssi?, lqi?, seed?, reset_counters?} (answers the link with its
+``sent`` / ``lost`` counters), ``save``.  Clusters are ids (``6``,
 ``"0x0006"``) or names (``"on_off"``, ``"OnOff"``); attributes ids or names.
 
 CLI: ``python -m tests.simulator.control --port P <command> ['<json>']``.
@@ -22,12 +24,14 @@ import argparse
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 import contextlib
+import dataclasses
 import json
 import logging
 import sys
 from typing import Any, Self
 
 from .device import SimCluster, SimDevice, encode_value, parse_int
+from .link import Link
 from .network import SimNetwork
 
 _LOGGER = logging.getLogger(__name__)
@@ -334,6 +338,30 @@ async def _clear_frames(server: ControlServer, request: Request) -> Any:
     return None
 
 
+_LINK_SETTINGS = ("hops", "hop_latency_ms", "loss", "fail_next", "rssi", "lqi")
+
+
+def link_summary(link: Link) -> dict[str, Any]:
+    """Describe a device's link (settings and counters)."""
+    return {name: getattr(link, name) for name in (*_LINK_SETTINGS, "sent", "lost")}
+
+
+async def _link(server: ControlServer, request: Request) -> Any:
+    device = server.device(request)
+    changes = {name: request[name] for name in _LINK_SETTINGS if name in request}
+    try:
+        dataclasses.replace(device.link, **changes)  # check them all first
+    except ValueError as err:
+        raise ControlError(str(err)) from None
+    for name, value in changes.items():
+        setattr(device.link, name, value)
+    if "seed" in request:
+        device.link.seed(request["seed"])
+    if request.get("reset_counters"):
+        device.link.reset_counters()
+    return link_summary(device.link)
+
+
 async def _save(server: ControlServer, request: Request) -> Any:
     server.save()
     return None
@@ -354,6 +382,7 @@ _COMMANDS: dict[str, CommandHandler] = {
     "power_cycle": _power_cycle,
     "frames": _frames,
     "clear_frames": _clear_frames,
+    "link": _link,
     "save": _save,
 }
 

@@ -31,6 +31,8 @@ import zigpy.types as t
 from zigpy.zcl import Cluster, foundation
 import zigpy.zdo.types as zdo_t
 
+from .link import Link
+
 if TYPE_CHECKING:
     from .clock import ClockTimer
     from .network import SimNetwork
@@ -858,7 +860,10 @@ class SimDevice:
         self.supports_mgmt_rtg = supports_mgmt_rtg
         self.supports_mgmt_leave = supports_mgmt_leave
         self.reply_delay = reply_delay
-        self.lqi = lqi
+        #: The path from the coordinator: LQI, RSSI, latency, loss (see `Link`); loss
+        #: draws are seeded with the IEEE address.
+        self.link = Link(lqi=lqi)
+        self.link.seed(str(self.ieee))
 
         self.endpoints: dict[int, SimEndpoint] = {}
         #: Model-private state (JSON-compatible values; persisted).
@@ -893,6 +898,15 @@ class SimDevice:
             "" if self.online else ", offline"
         )
         return f"<SimDevice {self.model_key} {self.ieee} nwk=0x{nwk} {state}>"
+
+    @property
+    def lqi(self) -> int:
+        """Return the link quality of the device's link (`Link.lqi`, Mgmt_Lqi)."""
+        return self.link.lqi
+
+    @lqi.setter
+    def lqi(self, value: int) -> None:
+        self.link.lqi = value
 
     # -- building -----------------------------------------------------------------
 

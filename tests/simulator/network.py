@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import abc
 import asyncio
+from collections import deque
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 import dataclasses
 import enum
+import functools
 import hashlib
 import json
 import logging
@@ -78,6 +80,10 @@ class DeliveryStatus(enum.Enum):
     QUEUED = "queued"
     #: The device did not poll within the indirect timeout (transaction expired).
     EXPIRED = "expired"
+    #: On its way over a link with latency (`Link`): `Delivery.result` resolves to
+    #: SUCCESS when the APS ack is back, or NO_ACK (lost, or the device went off the
+    #: air), a round trip after the transmission.
+    IN_FLIGHT = "in_flight"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,6 +106,14 @@ class Delivery:
     def queued(self) -> bool:
         """Return True while the frame waits in the indirect queue."""
         return self.status is DeliveryStatus.QUEUED
+
+    @property
+    def pending(self) -> bool:
+        """Return True if the outcome comes later, in `result` (queued or in flight)."""
+        return self.result is not None and self.status in (
+            DeliveryStatus.QUEUED,
+            DeliveryStatus.IN_FLIGHT,
+        )
 
     async def wait(self) -> Delivery:
         """Return the final outcome (a queued frame: once delivered or expired)."""
@@ -137,6 +151,24 @@ class HostFrame:
     broadcast: bool = False
     lqi: int = 255
     rssi: int = -40
+
+
+@dataclasses.dataclass(eq=False)
+class _InFlight:
+    """One frame (or APS ack) travelling over one direction of a device's link."""
+
+    due: float  # event loop time of arrival
+    action: Callable[[], Any]
+    #: Resolves to what ``action()`` returned once it ran.
+    done: asyncio.Future[Any]
+
+
+@dataclasses.dataclass(eq=False)
+class _Pipe:
+    """Frames in flight in one direction of a link, delivered in the order sent."""
+
+    items: deque[_InFlight] = dataclasses.field(default_factory=deque)
+    task: asyncio.Task[None] | None = None
 
 
 @dataclasses.dataclass(eq=False)
@@ -239,6 +271,12 @@ class SimNetwork:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._joining: set[t.EUI64] = set()
         self._indirect: dict[t.EUI64, list[IndirectFrame]] = {}
+        #: Links with latency: frames in flight by (device, "down" | "up").
+        self._pipes: dict[tuple[t.EUI64, str], _Pipe] = {}
+        self._in_flight: set[asyncio.Future[Delivery]] = set()
+        #: RSSI (dBm) of the last frame the coordinator received from a device (XBee
+        #: ``DB``: "RSSI of the last received packet"); None before the first one.
+        self.last_rssi: int | None = None
 
     def __repr__(self) -> str:
         state = "formed" if self.formed else "not formed"
@@ -533,16 +571,25 @@ class SimNetwork:
         return self._to_device(target, aps)
 
     def _to_device(self, device: SimDevice, aps: ApsFrame) -> Delivery:
-        """Hand a unicast to a joined child: now, or via the indirect queue if it sleeps."""
+        """Hand a unicast to a joined child: now, or via the indirect queue if it sleeps.
+
+        The device's `Link` applies: a lost frame never reaches it (NO_ACK); with
+        latency the outcome is IN_FLIGHT and resolves a round trip later.
+        """
         assert device.nwk is not None
         if device.sleepy and not device.awake:
             # The parent cannot tell a sleeping child from a vanished one: an offline
             # sleepy device's frames wait and expire like any other.
             return self._enqueue(device, aps)
-        if not device.online:
-            return Delivery(DeliveryStatus.NO_ACK, device.nwk)
-        self._deliver(device, aps)
-        return Delivery(DeliveryStatus.SUCCESS, device.nwk)
+        delivered = device.online and device.link.transmit()
+        if not self._link_delayed(device, _DOWN):
+            if not delivered:
+                return Delivery(DeliveryStatus.NO_ACK, device.nwk)
+            self._deliver(device, aps)
+            return Delivery(DeliveryStatus.SUCCESS, device.nwk)
+        result: asyncio.Future[Delivery] = asyncio.get_running_loop().create_future()
+        self._send_over_link(device, aps if delivered else None, result)
+        return Delivery(DeliveryStatus.IN_FLIGHT, device.nwk, result=result)
 
     def _on_air(self) -> list[SimDevice]:
         return [d for d in self.devices.values() if d.joined and d.online]
@@ -574,6 +621,97 @@ class SimNetwork:
         await asyncio.sleep(delay)
         if device.online and device.joined and device.network is self:
             await device.handle_frame(frame)
+
+    # -- links with latency (`SimDevice.link`) ------------------------------------
+
+    def _link_delayed(self, device: SimDevice, direction: str) -> bool:
+        """Return True if a frame in ``direction`` must travel through the pipe.
+
+        With latency, or while earlier frames are still in flight (order is kept).
+        """
+        if device.link.latency > 0:
+            return True
+        pipe = self._pipes.get((device.ieee, direction))
+        return pipe is not None and bool(pipe.items)
+
+    def _after_latency(
+        self, device: SimDevice, direction: str, action: Callable[[], Any]
+    ) -> asyncio.Future[Any]:
+        """Run ``action()`` one link latency from now, after earlier frames that way.
+
+        Returns a future resolved with what ``action`` returned.
+        """
+        loop = asyncio.get_running_loop()
+        pipe = self._pipes.setdefault((device.ieee, direction), _Pipe())
+        item = _InFlight(
+            loop.time() + device.link.latency, action, loop.create_future()
+        )
+        pipe.items.append(item)
+        if pipe.task is None or pipe.task.done():
+            pipe.task = self.spawn(self._run_pipe(pipe))
+        return item.done
+
+    async def _run_pipe(self, pipe: _Pipe) -> None:
+        loop = asyncio.get_running_loop()
+        while pipe.items:
+            item = pipe.items[0]
+            delay = item.due - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            pipe.items.popleft()
+            result = None
+            try:
+                result = item.action()
+            except Exception:
+                _LOGGER.exception("Simulated link delivery failed")
+            if not item.done.done():
+                item.done.set_result(result)
+
+    def _send_over_link(
+        self,
+        device: SimDevice,
+        aps: ApsFrame | None,
+        result: asyncio.Future[Delivery] | None,
+    ) -> asyncio.Future[asyncio.Task[None] | None]:
+        """Send a unicast over ``device``'s link with latency (``aps`` None: lost).
+
+        It arrives one latency later (if the device is still on the air); the APS
+        ack (or, without one, the failure) reaches the coordinator one latency after
+        that and resolves ``result``.  Returns a future resolved with the task in
+        which the device handles the frame (None if it never got it).
+        """
+        if result is not None:
+            self._in_flight.add(result)
+
+        def acknowledged(status: DeliveryStatus) -> None:
+            if result is None:
+                return
+            self._in_flight.discard(result)
+            if not result.done():
+                nwk = COORDINATOR_NWK if device.nwk is None else device.nwk
+                result.set_result(Delivery(status, nwk))
+
+        def arrive() -> asyncio.Task[None] | None:
+            task = None
+            if (
+                aps is not None
+                and device.online
+                and device.joined
+                and device.network is self
+            ):
+                task = self._deliver(device, aps)
+            status = DeliveryStatus.NO_ACK if task is None else DeliveryStatus.SUCCESS
+            self._after_latency(device, _UP, functools.partial(acknowledged, status))
+            return task
+
+        return self._after_latency(device, _DOWN, arrive)
+
+    async def _handled_after_link(
+        self, arrival: asyncio.Future[asyncio.Task[None] | None]
+    ) -> None:
+        task = await arrival
+        if task is not None:
+            await task
 
     # -- the indirect queue (the coordinator as parent of sleepy end devices) -----
 
@@ -623,9 +761,23 @@ class SimNetwork:
         for entry in self._indirect.pop(device.ieee, []):
             if entry.timer is not None:
                 entry.timer.cancel()
-            tasks.append(self._deliver(device, entry.aps, broadcast=entry.broadcast))
+            if entry.broadcast:  # broadcasts ignore the link
+                tasks.append(self._deliver(device, entry.aps, broadcast=True))
+                continue
+            # A unicast leaves the queue now: the link's loss and latency apply.
+            delivered = device.link.transmit()
+            if self._link_delayed(device, _DOWN):
+                arrival = self._send_over_link(
+                    device, entry.aps if delivered else None, entry.result
+                )
+                if delivered:
+                    tasks.append(self.spawn(self._handled_after_link(arrival)))
+                continue
+            if delivered:
+                tasks.append(self._deliver(device, entry.aps))
+            status = DeliveryStatus.SUCCESS if delivered else DeliveryStatus.NO_ACK
             if entry.result is not None and not entry.result.done():
-                entry.result.set_result(Delivery(DeliveryStatus.SUCCESS, device.nwk))
+                entry.result.set_result(Delivery(status, device.nwk))
         return tasks
 
     # -- devices -> host ----------------------------------------------------------
@@ -644,9 +796,51 @@ class SimNetwork:
         """Forward a frame sent by ``device`` to the host(s).
 
         A ZDO request (other than Device_annce) is for the coordinator: it answers
-        it itself unless the radio passes that request through to the host.
+        it itself unless the radio passes that request through to the host.  A
+        unicast travels the device's link: with latency it arrives later (then the
+        result only says whether a host frontend is attached).
         """
         assert device.nwk is not None
+        if not broadcast and self._link_delayed(device, _UP):
+            self._after_latency(
+                device,
+                _UP,
+                functools.partial(
+                    self._received_from_device,
+                    device,
+                    src_ep=src_ep,
+                    dst_ep=dst_ep,
+                    cluster_id=cluster_id,
+                    profile_id=profile_id,
+                    data=data,
+                    broadcast=broadcast,
+                ),
+            )
+            return bool(self.frontends)
+        return self._received_from_device(
+            device,
+            src_ep=src_ep,
+            dst_ep=dst_ep,
+            cluster_id=cluster_id,
+            profile_id=profile_id,
+            data=data,
+            broadcast=broadcast,
+        )
+
+    def _received_from_device(
+        self,
+        device: SimDevice,
+        *,
+        src_ep: int,
+        dst_ep: int,
+        cluster_id: int,
+        profile_id: int,
+        data: bytes,
+        broadcast: bool,
+    ) -> bool:
+        """Handle a frame of ``device`` arriving at the coordinator."""
+        assert device.nwk is not None
+        self.last_rssi = device.link.rssi
         if (
             profile_id == ZDO_PROFILE
             and dst_ep == ZDO_ENDPOINT
@@ -668,6 +862,7 @@ class SimNetwork:
             data=data,
             broadcast=broadcast,
             lqi=device.lqi,
+            rssi=device.link.rssi,
         )
         delivered = False
         for frontend in self.frontends:
@@ -967,6 +1162,13 @@ class SimNetwork:
         for device in self.devices.values():
             device.network_down()
         self.clock.cancel_all()
+        for pipe in self._pipes.values():
+            for item in pipe.items:
+                item.done.cancel()
+        self._pipes.clear()
+        for result in self._in_flight:
+            result.cancel()
+        self._in_flight.clear()
         for queue in self._indirect.values():
             for entry in queue:
                 if entry.result is not None and not entry.result.done():
@@ -1086,6 +1288,8 @@ class SimNetwork:
 
 
 _OK: Final = ZDOStatus.SUCCESS.serialize()
+_DOWN: Final = "down"  # coordinator -> device
+_UP: Final = "up"  # device -> coordinator
 _COORDINATOR_NWK_BYTES: Final = t.NWK(COORDINATOR_NWK).serialize()
 _COORDINATOR_ZDO: Final[dict[int, Callable[[SimNetwork, Any], bytes]]] = {
     ZDOCmd.NWK_addr_req: SimNetwork._coordinator_address,

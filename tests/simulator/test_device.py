@@ -309,9 +309,9 @@ async def test_zdo(host: CaptureFrontend, device: SimDevice) -> None:
     assert len(device.bindings) == 1
     assert await zdo(0x0022, f"48 {bind}") == bytes.fromhex("48 00")
     assert await zdo(0x0022, f"49 {bind}") == bytes.fromhex("49 88")  # NO_ENTRY
-    assert await zdo(0x0032, "4a 00") == bytes.fromhex(
-        "4a 00 00 00 00"
-    )  # Mgmt_Rtg: empty
+    # Mgmt_Rtg: a router one hop away routes to the coordinator directly
+    # (DstNWK 0x0000, status Active, NextHop 0x0000)
+    assert await zdo(0x0032, "4a 00") == bytes.fromhex("4a 00 01 00 01 0000 00 0000")
     assert await zdo(0x0033, "4b 00") == bytes.fromhex(
         "4b 00 00 00 00"
     )  # Mgmt_Bind: empty

@@ -113,6 +113,10 @@ XBEE_BINDING_ZDO: Final = frozenset(
 
 #: Energy per channel 11..26 in -dBm (what `ATED` returns); 25 is the quietest.
 DEFAULT_ENERGY: Final = (72, 65, 65, 92, 61, 76, 62, 72, 61, 67, 83, 90, 79, 74, 88, 90)
+FIRST_CHANNEL: Final = 11
+LAST_CHANNEL: Final = 26
+#: What ``DB`` answers before any frame was received (-40 dBm).
+DEFAULT_DB: Final = 0x28
 
 #: Writable integer AT parameters: name -> (size in bytes, factory default).
 WRITABLE_PARAMS: Final[dict[str, tuple[int, int]]] = {
@@ -309,7 +313,14 @@ class XBeeFrontend(RadioFrontend):
         self.params: dict[str, Any] = network.frontend_state.setdefault(self.name, {})
         for param, (_, default) in WRITABLE_PARAMS.items():
             self.params.setdefault(param, default)
+        #: ``ED`` answer: energy of channels 11..26 in -dBm (0..255; 72 = -72 dBm).
         self.energy: list[int] = list(DEFAULT_ENERGY)
+        #: False: ``ED`` is answered with status 2 (invalid command), as by a radio
+        #: that cannot scan; zigpy-xbee then returns 0 for every channel.
+        self.energy_scan_supported = True
+        #: The parameter of every ``ED`` request, in order (zigpy-xbee sends its
+        #: scan duration exponent as one byte: ``b"\x04"``; b"" without one).
+        self.energy_scans: list[bytes] = []
         #: Seconds before a failed unicast reports its TX status.
         self.failure_delay = 0.0
         self.connections: list[_Connection] = []
@@ -359,6 +370,25 @@ class XBeeFrontend(RadioFrontend):
             await self._server.wait_closed()
             self._server = None
         self.connections.clear()
+
+    @property
+    def channel_energy(self) -> dict[int, int]:
+        """Return the ``ED`` energy by channel (11..26), in -dBm."""
+        return dict(
+            zip(range(FIRST_CHANNEL, LAST_CHANNEL + 1), self.energy, strict=True)
+        )
+
+    @channel_energy.setter
+    def channel_energy(self, values: dict[int, int]) -> None:
+        """Set the energy (-dBm, 0..255) of the given channels; the others keep theirs."""
+        energy = list(self.energy)
+        for channel, value in values.items():
+            if not FIRST_CHANNEL <= channel <= LAST_CHANNEL:
+                raise ValueError(f"channel {channel} outside 11..26")
+            if not 0 <= value <= 0xFF:
+                raise ValueError(f"energy {value} outside 0..255 (-dBm)")
+            energy[channel - FIRST_CHANNEL] = int(value)
+        self.energy = energy
 
     @property
     def active(self) -> _Connection | None:
@@ -476,10 +506,17 @@ class XBeeFrontend(RadioFrontend):
         if command in EXECUTE_COMMANDS:
             return self._execute(command)
         if command == "ED":
-            return AT_OK, bytes(self.energy)
+            return self._energy_detect(value)
         if value:
             return self._write(command, value, queued=queued)
         return self._read(command)
+
+    def _energy_detect(self, value: bytes) -> tuple[int, bytes]:
+        """``ED``: the energy of channels 11..26 in -dBm (answered at once)."""
+        self.energy_scans.append(bytes(value))
+        if not self.energy_scan_supported:
+            return AT_INVALID_COMMAND, b""
+        return AT_OK, bytes(self.energy)
 
     def _read(self, command: str) -> tuple[int, bytes]:
         network = self.network
@@ -498,7 +535,7 @@ class XBeeFrontend(RadioFrontend):
             "OP": (8, epid if formed else 0),
             "CH": (1, network.channel),
             "AI": (1, 0x00),
-            "DB": (1, 0x28),
+            "DB": (1, self._last_rssi_byte()),
             "NP": (2, 0x00FF),
             "NC": (1, 20),
             "DD": (4, 0x000A0000),
@@ -518,6 +555,11 @@ class XBeeFrontend(RadioFrontend):
             size, _ = WRITABLE_PARAMS[command]
             return AT_OK, int(self.params[command]).to_bytes(size, "big")
         return AT_INVALID_COMMAND, b""
+
+    def _last_rssi_byte(self) -> int:
+        """``DB``: -RSSI (dBm) of the last frame received from a device."""
+        rssi = self.network.last_rssi
+        return DEFAULT_DB if rssi is None else min(max(-rssi, 0), 0xFF)
 
     def _write(self, command: str, value: bytes, *, queued: bool) -> tuple[int, bytes]:
         parsed: Any
@@ -634,9 +676,10 @@ class XBeeFrontend(RadioFrontend):
             delivery = self.network.send_from_host(**kwargs)
         if not frame_id:
             return
-        if delivery.queued and delivery.result is not None:
+        if delivery.pending and delivery.result is not None:
             # The XBee reports a frame for a sleeping child once the child polled
-            # for it, or failed when its buffering time is over.
+            # for it, or failed when its buffering time is over; a frame over a
+            # link with latency when the APS ack is back (or not).
             delivery.result.add_done_callback(
                 functools.partial(self._tx_status_when_done, connection, frame_id)
             )

@@ -128,7 +128,25 @@ def _mgmt_rtg(device: SimDevice, frame: RecordedFrame, args: list[Any]) -> None:
     if not device.supports_mgmt_rtg:
         _status_only(device, frame, ZDOStatus.NOT_SUPPORTED)
         return
-    routes = zdo_t.Routes(Entries=0, StartIndex=int(args[0]), RoutingTableList=[])
+    table = []
+    if not device.is_end_device and device.link.hops == 1:
+        # A router next to the coordinator routes to it directly (zigpy-xbee reads
+        # the XBee's DB for such routers in its topology scan: their RSSI).
+        table.append(
+            zdo_t.Route(
+                DstNWK=0x0000,
+                RouteStatus=zdo_t.RouteStatus.Active,
+                MemoryConstrained=0,
+                ManyToOne=0,
+                RouteRecordRequired=0,
+                Reserved=0,
+                NextHop=0x0000,
+            )
+        )
+    start = int(args[0])
+    routes = zdo_t.Routes(
+        Entries=len(table), StartIndex=start, RoutingTableList=table[start:]
+    )
     _reply(
         device,
         frame,
