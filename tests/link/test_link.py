@@ -101,6 +101,18 @@ async def test_link_test_measures_latency_and_losses(
     assert result["retries"] == 2  # the first request's retry, the second's retry
     assert result["answered"] == 2
     assert result["requests"] == 5
+    # the last hop's LQI / RSSI as zigpy learns them (its topology scan: Mgmt_Lqi, AT DB)
+    plug.link.lqi = 123
+    plug.link.rssi = -71
+    gateway = zha_bridge.gateway(hass)
+    assert gateway is not None
+    await gateway.application_controller.topology.scan()
+    result = await call(
+        hass, "test_link", device_id=device_id(hass, plug), count=1, interval=0
+    )
+    assert result["last_hop_lqi"] == 123
+    assert result["last_hop_rssi"] == -71
+
     # a plain plug's sensors are disabled by default; the family counts all the same
     stats = loaded_family(hass, LinkFamily).stats[plug.ieee]
     assert stats.failed >= 3
@@ -212,8 +224,10 @@ async def test_link_sensors_probes_and_repair(
     pack_setup: MockConfigEntry,
     zigbee: ZigbeeHarness,
 ) -> None:
-    """Our family's meter has the sensors enabled (a plain plug disabled); probes are rare;
-    a day of failures raises a repair that names the device and goes away on success.
+    """Link sensors, automatic probes and the repair issue.
+
+    Our family's meter has the sensors enabled (a plain plug disabled); probes are rare; a day
+    of failures raises a repair that names the device and goes away on success.
     """
     meter = se_electricity_meter(resolve_ieee("00:0d:6f:00:0b:00:00:04"))
     plug = create_device("plug", ieee=resolve_ieee("00:0d:6f:00:0b:00:00:05"))
