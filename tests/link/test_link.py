@@ -279,3 +279,35 @@ async def test_link_sensors_probes_and_repair(
     await call(hass, "test_link", device_id=device_id(hass, meter), count=1)
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
     assert dt_util.utcnow()  # time moved with the freezer throughout
+
+
+@pytest.mark.freeze_time(tick=True)
+async def test_sleepy_device_is_probed_when_heard(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    pack_setup: MockConfigEntry,
+    zigbee: ZigbeeHarness,
+) -> None:
+    """A battery meter is never woken for a probe: it goes out when the meter is heard."""
+    gas = se_gas_meter(resolve_ieee("00:0d:6f:00:0b:00:00:06"))
+    await zigbee.join(gas)
+    reads = len(basic_reads(gas))
+    for _ in range(2):  # the 10-minute check
+        freezer.tick(timedelta(minutes=10))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    await zigbee.network.settle()
+    assert len(basic_reads(gas)) == reads  # due, but not sent to a sleeping meter
+    # the meter reports (it is awake): the probe goes out and is answered at its poll
+    for _ in range(40):
+        await zigbee.network.elapse(60)
+        await hass.async_block_till_done()
+        if len(basic_reads(gas)) > reads:
+            break
+    for _ in range(10):
+        await zigbee.network.elapse(1)
+        await hass.async_block_till_done()
+    assert len(basic_reads(gas)) == reads + 1
+    state = hass.states.get(link_entity(hass, gas, "link_latency"))
+    assert state is not None
+    assert state.state != "unknown"
