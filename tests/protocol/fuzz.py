@@ -12,7 +12,7 @@ from datetime import date
 import random
 import sys
 import traceback
-from typing import Any
+from typing import Any, Final
 
 from custom_components.zha_device_pack.protocol import (
     irrigation_program as ip,
@@ -240,6 +240,9 @@ TARGETS: tuple[DecoderTarget, ...] = (
     ),
 )
 
+#: The targets defined here; ``run`` adds the Smart Energy ones unless a test replaced these.
+_BUILT_IN: Final = TARGETS
+
 
 def mutate(rng: random.Random, data: bytes) -> bytes:
     """Apply one to three bit flips, truncations, extensions, byte sets or deletions."""
@@ -312,9 +315,26 @@ def _note_failure(result: FuzzResult, data: bytes, detail: str) -> None:
         result.first_failure = f"input {data.hex()}:\n{detail}"
 
 
+def smart_energy_targets() -> tuple[DecoderTarget, ...]:
+    """Return the Price, DRLC and Messaging decoders' targets.
+
+    Their modules import ``DecoderTarget`` from this one, so they are imported here, late.
+    """
+    from . import fuzz_se_drlc, fuzz_se_messaging, fuzz_se_price
+
+    return (
+        *fuzz_se_price.TARGETS,
+        *fuzz_se_drlc.TARGETS,
+        *fuzz_se_messaging.TARGETS,
+    )
+
+
 def run(count: int, seed: int) -> list[FuzzResult]:
     """Fuzz every decoder with count inputs, reproducibly from seed."""
-    return [fuzz_decoder(target, count, seed) for target in TARGETS]
+    targets = (
+        TARGETS if TARGETS is not _BUILT_IN else (*TARGETS, *smart_energy_targets())
+    )
+    return [fuzz_decoder(target, count, seed) for target in targets]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
