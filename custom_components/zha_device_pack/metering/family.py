@@ -26,6 +26,7 @@ from ..quirks.smart_energy import SmartEnergyMetering
 from ..zha_devices import DeviceEvent, TrackedDeviceEvent
 from .entities import HistoryImportSensor, LastHistoryImportSensor
 from .importer import MeterHistory
+from .messaging import MessagingClient
 from .services import FAMILY, SERVICES
 
 _LOGGER = logging.getLogger(__name__)
@@ -46,7 +47,9 @@ class MeteringFamily(DeviceFamily):
     """All Smart Energy meters on our quirk."""
 
     name: ClassVar[str] = FAMILY
-    platforms: ClassVar[frozenset[Platform]] = frozenset({Platform.SENSOR})
+    platforms: ClassVar[frozenset[Platform]] = frozenset(
+        {Platform.SENSOR, Platform.EVENT}
+    )
     services = SERVICES
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -56,6 +59,8 @@ class MeteringFamily(DeviceFamily):
         #: Demand refresh during a fast-poll window, per meter.
         self._refreshers: dict[EUI64, CALLBACK_TYPE] = {}
         self.history = MeterHistory(self)
+        #: Smart Energy messages of the meters with a Messaging server.
+        self.messaging = MessagingClient(self.hass, self.entry)
         self._add_sensors: list[AddEntities] = []
         self._sensors: dict[
             EUI64, list[HistoryImportSensor | LastHistoryImportSensor]
@@ -70,6 +75,7 @@ class MeteringFamily(DeviceFamily):
         for unsub in self._refreshers.values():
             unsub()
         self._refreshers.clear()
+        self.messaging.stop()
         await self.history.async_unload()
 
     @callback
@@ -77,6 +83,9 @@ class MeteringFamily(DeviceFamily):
         self, platform: Platform, add_entities: AddEntities
     ) -> CALLBACK_TYPE:
         """Add every meter's history-import sensors, now and as meters appear."""
+        if platform is Platform.EVENT:
+            self.messaging.add_entities(add_entities)
+            return lambda: self.messaging.remove_add_entities(add_entities)
         if platform is not Platform.SENSOR:
             return lambda: None
         self._add_sensors.append(add_entities)
@@ -141,6 +150,7 @@ class MeteringFamily(DeviceFamily):
     @callback
     def async_device_event(self, event: TrackedDeviceEvent) -> None:
         """Follow ZHA's current Metering cluster of every meter."""
+        self.messaging.device_event(event)
         cluster = None if event.device is None else metering_cluster(event.device)
         if event.kind is DeviceEvent.REMOVED or cluster is None:
             self.meters.pop(event.ieee, None)
@@ -174,6 +184,7 @@ class MeteringFamily(DeviceFamily):
                     "ieee": str(ieee),
                     **{name: cluster.get(name) for name in names},
                     "history": self.history.diagnostics(ieee),
+                    "messages": self.messaging.diagnostics(ieee),
                 }
                 for ieee, cluster in self.meters.items()
             ]

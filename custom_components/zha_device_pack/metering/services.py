@@ -35,6 +35,7 @@ FAMILY: Final = "metering"
 SERVICE_FAST_POLL: Final = "request_fast_poll"
 SERVICE_ENERGY: Final = "add_to_energy_dashboard"
 SERVICE_IMPORT: Final = "import_meter_history"
+SERVICE_CONFIRM_MESSAGE: Final = "confirm_message"
 #: The longest range one import asks for (ten years of hours).
 MAX_IMPORT_DAYS: Final = 3650
 # Our meter entities' unique-id keys (quirks/smart_energy.py) the Energy preferences use.
@@ -73,6 +74,14 @@ SCHEMAS: Final = {
             }
         ),
         cv.has_at_least_one_key("days", "start"),
+    ),
+    SERVICE_CONFIRM_MESSAGE: vol.Schema(
+        {
+            vol.Required(ATTR_ENTITY_ID): cv.entity_ids,
+            vol.Required("message_id"): vol.All(
+                vol.Coerce(int), vol.Range(min=0, max=0xFFFF_FFFF)
+            ),
+        }
     ),
 }
 
@@ -162,6 +171,32 @@ async def _import(family: MeteringFamily, call: ServiceCall) -> ServiceResponse:
     }
 
 
+async def _confirm_message(family: MeteringFamily, call: ServiceCall) -> None:
+    """Send MessageConfirmation for a message that asks for it, on each target's meter."""
+    message_id: int = call.data["message_id"]
+    meters = {
+        entity_id: meter_of(family, entity_id).endpoint.device.ieee
+        for entity_id in call.data[ATTR_ENTITY_ID]
+    }
+    for entity_id, ieee in meters.items():  # every refusal before anything is sent
+        if family.messaging.cluster(ieee) is None:
+            raise validation_error("metering_no_messaging", entity_id=entity_id)
+        active = family.messaging.message(ieee, message_id)
+        if active is None:
+            raise validation_error(
+                "metering_unknown_message", entity_id=entity_id, message_id=message_id
+            )
+        if not active.message.control.confirmation_required:
+            raise validation_error(
+                "metering_message_no_confirmation",
+                entity_id=entity_id,
+                message_id=message_id,
+            )
+    for ieee in meters.values():
+        async with translated_device_errors(FAMILY):
+            await family.messaging.confirm(ieee, message_id)
+
+
 async def _energy(family: MeteringFamily, call: ServiceCall) -> ServiceResponse:
     # imported here: the energy integration is an after-dependency, loaded only if used
     from .energy import async_add_meter  # noqa: PLC0415
@@ -203,6 +238,11 @@ SERVICES: Final[dict[str, FamilyService[MeteringFamily]]] = {
         schema=SCHEMAS[SERVICE_IMPORT],
         handler=_import,
         supports_response=SupportsResponse.OPTIONAL,
+    ),
+    SERVICE_CONFIRM_MESSAGE: FamilyService(
+        schema=SCHEMAS[SERVICE_CONFIRM_MESSAGE],
+        handler=_confirm_message,
+        supports_response=SupportsResponse.NONE,
     ),
     SERVICE_DASHBOARD: FamilyService(
         schema=DASHBOARD_SCHEMA,

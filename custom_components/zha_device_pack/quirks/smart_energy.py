@@ -43,6 +43,7 @@ from zigpy.zcl.helpers import ReportingConfig
 
 from ..protocol import metering
 from .exceptions import NoAnswerError, raise_if_default_response
+from .smart_energy_messaging import SmartEnergyMessaging
 from .zha_internals import zigpy_enum8
 
 _LOGGER = logging.getLogger(__name__)
@@ -264,6 +265,10 @@ def quirks() -> list[QuirkBuilder]:
         .zigpy_device_class(SmartEnergyZigpyDevice)
         .zha_device_class(SmartEnergyDevice)
         .replace_cluster_occurrences(SmartEnergyMetering)
+        # only where the meter (ESI) has a Messaging server: nothing is added elsewhere
+        .replace_cluster_occurrences(
+            SmartEnergyMessaging, replace_client_instances=False
+        )
     ]
 
 

@@ -77,6 +77,7 @@ from .common import (
     add_poll_control,
     resolve_ieee,
 )
+from .se_messaging import MessagingServer
 
 Status = foundation.Status
 
@@ -894,6 +895,8 @@ class SEMeterDevice(SimDevice):
     """A `SimDevice` carrying its `SEMeter` behaviour."""
 
     meter: SEMeter
+    #: The Messaging server (``messaging=True``), else None.
+    messaging: MessagingServer | None = None
 
 
 def meter(device: SimDevice) -> SEMeter:
@@ -1075,9 +1078,13 @@ def se_electricity_meter(
     max_fast_poll_minutes: int = MAX_FAST_POLL_MINUTES,
     day_consumption: bool = False,
     utc_offset: int = 0,
+    messaging: bool = False,
     **kwargs: Any,
 ) -> SEMeterDevice:
     """An SE electricity meter (mains, rx-on) with import, PV export and tiers 1-4.
+
+    ``messaging=True`` adds a Messaging server (0x0703, ``models/se_messaging.py``) on
+    endpoint 1: ``device.messaging``.
 
     ``outages`` default: one power failure 4 h 50 min - 4 h 20 min before ``wall_clock``
     (with 60-minute intervals the interval ending 4 h before it is invalid).
@@ -1140,6 +1147,8 @@ def se_electricity_meter(
         volatile=["instantaneous_demand"],
     )
     ep.add_output_cluster(general.Time)
+    if messaging:
+        device.messaging = MessagingServer(ep)
     _finish(meter_, metering)
     return device
 

@@ -1,0 +1,325 @@
+"""Smart Energy Messaging client: the ESI's messages as HA events and notifications.
+
+Per meter whose quirk has a Messaging server (``quirks/smart_energy_messaging.py``) the family
+keeps the active messages (id -> message, start, end). A DisplayMessage fires ``displayed`` on
+the meter's message event entity and creates a persistent notification; CancelMessage and
+CancelAllMessages dismiss them and fire ``cancelled``; ``confirm_message`` sends
+MessageConfirmation and fires ``confirmed``. When a meter appears (present at start, joined,
+re-interviewed, ZHA reloaded) GetLastMessage is sent once, and the ESI's answer shows like any
+DisplayMessage.
+
+Nothing is persisted yet: after a restart the active messages come back only through
+GetLastMessage (the last one). Messages are not expired at their end time, and
+CancelAllMessages acts on receipt whatever its implementation time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+import logging
+from typing import TYPE_CHECKING, Any, Final
+
+from homeassistant.components import persistent_notification
+from homeassistant.components.event import EventEntity
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.util import dt as dt_util
+from zha.exceptions import ZHAException
+from zha.zigbee.device import Device
+from zigpy.exceptions import ZigbeeException
+from zigpy.types import EUI64
+
+from ..const import DOMAIN
+from ..entity import ZhaDeviceLinkedEntity
+from ..family import AddEntities
+from ..protocol import se_messaging
+from ..protocol.zcl_time import zcl_seconds
+from ..quirks.smart_energy_messaging import SmartEnergyMessaging
+from ..zha_devices import DeviceEvent, TrackedDeviceEvent
+
+if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigEntry
+
+_LOGGER = logging.getLogger(__name__)
+
+EVENT_DISPLAYED: Final = "displayed"
+EVENT_CANCELLED: Final = "cancelled"
+EVENT_CONFIRMED: Final = "confirmed"
+ENTITY_KEY: Final = "se_message"
+
+
+def messaging_cluster(device: Device) -> SmartEnergyMessaging | None:
+    """Return the device's first Messaging server of our quirk."""
+    for endpoint_id, endpoint in device.device.endpoints.items():
+        if endpoint_id == 0:
+            continue
+        cluster = endpoint.in_clusters.get(SmartEnergyMessaging.cluster_id)
+        if isinstance(cluster, SmartEnergyMessaging):
+            return cluster
+    return None
+
+
+@dataclass(slots=True)
+class ActiveMessage:
+    """A message the ESI displays: when it shows (end None: until changed)."""
+
+    message: se_messaging.DisplayMessage
+    start: datetime
+    end: datetime | None
+    confirmed: bool = False
+
+    def attributes(self) -> dict[str, Any]:
+        """Return the event attributes of this message."""
+        message = self.message
+        return {
+            "message_id": message.message_id,
+            "text": message.text,
+            "importance": message.control.importance.name.lower(),
+            "start": self.start.isoformat(),
+            "end": None if self.end is None else self.end.isoformat(),
+            "duration": None if message.until_changed else message.duration_minutes,
+            "confirmation_required": message.control.confirmation_required,
+        }
+
+
+@dataclass(slots=True)
+class _Meter:
+    """One meter's Messaging state."""
+
+    cluster: SmartEnergyMessaging | None = None
+    messages: dict[int, ActiveMessage] = field(default_factory=dict)
+    entity: MessageEventEntity | None = None
+    listener: _ClusterListener | None = None
+
+
+class _ClusterListener:
+    """zigpy listener of one Messaging cluster (its ``listener_event`` calls)."""
+
+    def __init__(self, client: MessagingClient, ieee: EUI64) -> None:
+        self._client = client
+        self._ieee = ieee
+
+    def se_message_received(self, message: se_messaging.DisplayMessage) -> None:
+        self._client.displayed(self._ieee, message)
+
+    def se_message_cancelled(self, cancel: se_messaging.CancelMessage) -> None:
+        self._client.cancelled(self._ieee, [cancel.message_id])
+
+    def se_messages_cancelled_all(
+        self, _cancel_all: se_messaging.CancelAllMessages
+    ) -> None:
+        self._client.cancelled(self._ieee, None)
+
+
+class MessagingClient:
+    """The Messaging client of every meter of the family."""
+
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
+        """Start with no meters."""
+        self.hass = hass
+        self.entry = entry
+        self._meters: dict[EUI64, _Meter] = {}
+        self._add_entities: list[AddEntities] = []
+
+    # -- devices ------------------------------------------------------------------------
+
+    @callback
+    def device_event(self, event: TrackedDeviceEvent) -> None:
+        """Follow the meter's Messaging cluster; ask for the last message when it appears."""
+        cluster = None if event.device is None else messaging_cluster(event.device)
+        if event.kind is DeviceEvent.REMOVED:
+            self._forget(event.ieee)
+            return
+        meter = self._meters.get(event.ieee)
+        if cluster is None:
+            if meter is not None:
+                self._detach(meter)
+            return
+        if meter is None:
+            meter = self._meters[event.ieee] = _Meter()
+        if meter.cluster is cluster:
+            return
+        self._detach(meter)
+        meter.cluster = cluster
+        meter.listener = _ClusterListener(self, event.ieee)
+        cluster.add_listener(meter.listener)
+        for add_entities in self._add_entities:
+            self._add_entity(event.ieee, meter, add_entities)
+        self.entry.async_create_background_task(
+            self.hass,
+            self._request_last_message(event.ieee, cluster),
+            f"{DOMAIN} GetLastMessage {event.ieee}",
+        )
+
+    def _detach(self, meter: _Meter) -> None:
+        if meter.cluster is not None and meter.listener is not None:
+            meter.cluster.remove_listener(meter.listener)
+        meter.cluster = None
+        meter.listener = None
+
+    def _forget(self, ieee: EUI64) -> None:
+        if (meter := self._meters.pop(ieee, None)) is None:
+            return
+        self._detach(meter)
+        for message_id in meter.messages:
+            persistent_notification.async_dismiss(
+                self.hass, notification_id(ieee, message_id)
+            )
+        if meter.entity is not None and meter.entity.hass is not None:
+            self.hass.async_create_task(meter.entity.async_remove(force_remove=True))
+
+    async def _request_last_message(
+        self, ieee: EUI64, cluster: SmartEnergyMessaging
+    ) -> None:
+        try:
+            await cluster.request_last_message()
+        except (
+            ZHAException,
+            ZigbeeException,
+            TimeoutError,
+            se_messaging.MessagingError,
+        ) as err:
+            _LOGGER.debug("%s: GetLastMessage failed: %s", ieee, err)
+
+    def stop(self) -> None:
+        """Stop listening to the clusters (the notifications stay)."""
+        for meter in self._meters.values():
+            self._detach(meter)
+
+    # -- entities -----------------------------------------------------------------------
+
+    @callback
+    def add_entities(self, add_entities: AddEntities) -> None:
+        """Add every meter's event entity, now and as meters appear."""
+        self._add_entities.append(add_entities)
+        for ieee, meter in self._meters.items():
+            if meter.cluster is not None:
+                self._add_entity(ieee, meter, add_entities)
+
+    def remove_add_entities(self, add_entities: AddEntities) -> None:
+        """Forget a platform's callback (unload)."""
+        self._add_entities.remove(add_entities)
+
+    def _add_entity(self, ieee: EUI64, meter: _Meter, add: AddEntities) -> None:
+        if meter.entity is not None:
+            return
+        meter.entity = MessageEventEntity(self.hass, ieee)
+        add([meter.entity])
+
+    # -- messages -----------------------------------------------------------------------
+
+    def cluster(self, ieee: EUI64) -> SmartEnergyMessaging | None:
+        """Return the meter's current Messaging cluster."""
+        meter = self._meters.get(ieee)
+        return None if meter is None else meter.cluster
+
+    def message(self, ieee: EUI64, message_id: int) -> ActiveMessage | None:
+        """Return an active message of the meter."""
+        meter = self._meters.get(ieee)
+        return None if meter is None else meter.messages.get(message_id)
+
+    def messages(self, ieee: EUI64) -> dict[int, ActiveMessage]:
+        """Return the meter's active messages (a copy)."""
+        meter = self._meters.get(ieee)
+        return {} if meter is None else dict(meter.messages)
+
+    @callback
+    def displayed(self, ieee: EUI64, message: se_messaging.DisplayMessage) -> None:
+        """Keep a DisplayMessage, fire ``displayed`` and create its notification."""
+        meter = self._meters.setdefault(ieee, _Meter())
+        start, end = se_messaging.message_period(message, dt_util.utcnow())
+        active = ActiveMessage(message, start, end, confirmed=message.confirmed)
+        meter.messages[message.message_id] = active
+        attributes = active.attributes()
+        duration = (
+            "until changed"
+            if attributes["duration"] is None
+            else f"{attributes['duration']} min"
+        )
+        lines = [
+            message.text,
+            "",
+            (
+                f"Message {message.message_id}, importance "
+                f"{attributes['importance']}, from {attributes['start']} for "
+                f"{duration}."
+            ),
+        ]
+        if message.control.confirmation_required:
+            lines.append(
+                f"Confirmation required: action {DOMAIN}.confirm_message with "
+                f"message_id {message.message_id}."
+            )
+        persistent_notification.async_create(
+            self.hass,
+            "\n".join(lines),
+            title="Smart Energy message",
+            notification_id=notification_id(ieee, message.message_id),
+        )
+        self._fire(meter, EVENT_DISPLAYED, attributes)
+
+    @callback
+    def cancelled(self, ieee: EUI64, message_ids: list[int] | None) -> None:
+        """Drop messages (None: all), dismiss their notifications, fire ``cancelled``."""
+        meter = self._meters.get(ieee)
+        if meter is None:
+            return
+        ids = list(meter.messages) if message_ids is None else message_ids
+        for message_id in ids:
+            active = meter.messages.pop(message_id, None)
+            persistent_notification.async_dismiss(
+                self.hass, notification_id(ieee, message_id)
+            )
+            attributes = (
+                {"message_id": message_id} if active is None else active.attributes()
+            )
+            self._fire(meter, EVENT_CANCELLED, attributes)
+
+    async def confirm(self, ieee: EUI64, message_id: int) -> None:
+        """Send MessageConfirmation (time now) and fire ``confirmed``.
+
+        The caller checked that the message is active and asks for confirmation.
+        """
+        meter = self._meters[ieee]
+        active = meter.messages[message_id]
+        if (cluster := meter.cluster) is None:
+            raise ZHAException("the meter's Messaging cluster is gone")
+        await cluster.confirm_message(message_id, zcl_seconds(dt_util.utcnow()))
+        active.confirmed = True
+        self._fire(meter, EVENT_CONFIRMED, active.attributes())
+
+    def _fire(self, meter: _Meter, event_type: str, attributes: dict[str, Any]) -> None:
+        if meter.entity is not None and meter.entity.hass is not None:
+            meter.entity.fire(event_type, attributes)
+
+    def diagnostics(self, ieee: EUI64) -> list[dict[str, Any]]:
+        """Return the meter's active messages."""
+        return [active.attributes() for active in self.messages(ieee).values()]
+
+
+def notification_id(ieee: EUI64, message_id: int) -> str:
+    """Return the persistent notification id of a meter's message."""
+    return f"{DOMAIN}_se_message_{ieee}_{message_id}"
+
+
+class MessageEventEntity(ZhaDeviceLinkedEntity, EventEntity):
+    """The meter's Smart Energy messages: displayed, cancelled, confirmed."""
+
+    _attr_translation_key = ENTITY_KEY
+    _attr_should_poll = False
+
+    def __init__(self, hass: HomeAssistant, ieee: EUI64) -> None:
+        """Create the message entity of meter ``ieee``."""
+        super().__init__(hass, ieee, ENTITY_KEY)
+        self._attr_event_types = [EVENT_DISPLAYED, EVENT_CANCELLED, EVENT_CONFIRMED]
+
+    @property
+    def ieee(self) -> EUI64:
+        """Return the meter's IEEE address."""
+        return self._ieee
+
+    @callback
+    def fire(self, event_type: str, attributes: dict[str, Any]) -> None:
+        """Fire one event with its attributes."""
+        self._trigger_event(event_type, attributes)
+        self.async_write_ha_state()
