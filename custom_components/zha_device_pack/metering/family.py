@@ -27,6 +27,7 @@ from ..zha_devices import DeviceEvent, TrackedDeviceEvent
 from .entities import HistoryImportSensor, LastHistoryImportSensor
 from .importer import MeterHistory
 from .messaging import MessagingClient
+from .price import PriceClient
 from .services import FAMILY, SERVICES
 
 _LOGGER = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ class MeteringFamily(DeviceFamily):
         self.history = MeterHistory(self)
         #: Smart Energy messages of the meters with a Messaging server.
         self.messaging = MessagingClient(self.hass, self.entry)
+        #: Smart Energy prices of the meters with a Price server.
+        self.price = PriceClient(self.hass, self.entry)
         self._add_sensors: list[AddEntities] = []
         self._sensors: dict[
             EUI64, list[HistoryImportSensor | LastHistoryImportSensor]
@@ -76,6 +79,7 @@ class MeteringFamily(DeviceFamily):
             unsub()
         self._refreshers.clear()
         self.messaging.stop()
+        self.price.stop()
         await self.history.async_unload()
 
     @callback
@@ -91,7 +95,13 @@ class MeteringFamily(DeviceFamily):
         self._add_sensors.append(add_entities)
         for ieee in self.meters:
             self._add_meter_sensors(ieee, add_entities)
-        return lambda: self._add_sensors.remove(add_entities)
+        self.price.add_entities(add_entities)
+
+        def remove() -> None:
+            self._add_sensors.remove(add_entities)
+            self.price.remove_add_entities(add_entities)
+
+        return remove
 
     def _add_meter_sensors(self, ieee: EUI64, add_entities: AddEntities) -> None:
         sensors = self._sensors.setdefault(ieee, [])
@@ -151,6 +161,7 @@ class MeteringFamily(DeviceFamily):
     def async_device_event(self, event: TrackedDeviceEvent) -> None:
         """Follow ZHA's current Metering cluster of every meter."""
         self.messaging.device_event(event)
+        self.price.device_event(event)
         cluster = None if event.device is None else metering_cluster(event.device)
         if event.kind is DeviceEvent.REMOVED or cluster is None:
             self.meters.pop(event.ieee, None)
@@ -185,6 +196,7 @@ class MeteringFamily(DeviceFamily):
                     **{name: cluster.get(name) for name in names},
                     "history": self.history.diagnostics(ieee),
                     "messages": self.messaging.diagnostics(ieee),
+                    "price": self.price.diagnostics(ieee),
                 }
                 for ieee, cluster in self.meters.items()
             ]

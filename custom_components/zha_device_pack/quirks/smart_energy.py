@@ -44,6 +44,7 @@ from zigpy.zcl.helpers import ReportingConfig
 from ..protocol import metering
 from .exceptions import NoAnswerError, raise_if_default_response
 from .smart_energy_messaging import SmartEnergyMessaging
+from .smart_energy_price import SmartEnergyPrice
 from .zha_internals import zigpy_enum8
 
 _LOGGER = logging.getLogger(__name__)
@@ -269,6 +270,8 @@ def quirks() -> list[QuirkBuilder]:
         .replace_cluster_occurrences(
             SmartEnergyMessaging, replace_client_instances=False
         )
+        # likewise only where the meter has a Price server
+        .replace_cluster_occurrences(SmartEnergyPrice, replace_client_instances=False)
     ]
 
 

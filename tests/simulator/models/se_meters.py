@@ -78,6 +78,7 @@ from .common import (
     resolve_ieee,
 )
 from .se_messaging import MessagingServer
+from .se_price import PriceServer
 
 Status = foundation.Status
 
@@ -897,6 +898,8 @@ class SEMeterDevice(SimDevice):
     meter: SEMeter
     #: The Messaging server (``messaging=True``), else None.
     messaging: MessagingServer | None = None
+    #: The Price server (``price=True``), else None.
+    price: PriceServer | None = None
 
 
 def meter(device: SimDevice) -> SEMeter:
@@ -1079,12 +1082,14 @@ def se_electricity_meter(
     day_consumption: bool = False,
     utc_offset: int = 0,
     messaging: bool = False,
+    price: bool = False,
     **kwargs: Any,
 ) -> SEMeterDevice:
     """An SE electricity meter (mains, rx-on) with import, PV export and tiers 1-4.
 
     ``messaging=True`` adds a Messaging server (0x0703, ``models/se_messaging.py``) on
-    endpoint 1: ``device.messaging``.
+    endpoint 1: ``device.messaging``. ``price=True`` adds a Price server (0x0700,
+    ``models/se_price.py``): ``device.price``.
 
     ``outages`` default: one power failure 4 h 50 min - 4 h 20 min before ``wall_clock``
     (with 60-minute intervals the interval ending 4 h before it is invalid).
@@ -1149,6 +1154,8 @@ def se_electricity_meter(
     ep.add_output_cluster(general.Time)
     if messaging:
         device.messaging = MessagingServer(ep)
+    if price:
+        device.price = PriceServer(ep)
     _finish(meter_, metering)
     return device
 
