@@ -31,6 +31,22 @@ from .zha_devices import TrackedDeviceEvent
 type AddEntities = AddConfigEntryEntitiesCallback
 
 
+def server_cluster[C](device: Device, cluster_type: type[C]) -> C | None:
+    """Return the device's first server cluster of ``cluster_type`` (our quirk's class).
+
+    Every family finds its device's cluster this way: a device on another quirk has the
+    cluster id but not our class, and is not ours.
+    """
+    for endpoint_id, endpoint in device.device.endpoints.items():
+        if endpoint_id == 0:
+            continue
+        cluster_id = getattr(cluster_type, "cluster_id", None)
+        cluster = endpoint.in_clusters.get(cluster_id)
+        if isinstance(cluster, cluster_type):
+            return cluster
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class FamilyService[F: "DeviceFamily"]:
     """One service action of a family: its schema and the handler that runs it."""

@@ -23,8 +23,8 @@ from zha.zigbee.device import Device
 from zhaquirks.danfoss.thermostat import DanfossDiagnosticCluster
 from zigpy.types import EUI64
 from zigpy.zcl.clusters.general import PollControl
-from zigpy.zcl.clusters.hvac import Thermostat
 
+from ..family import server_cluster
 from ..quirks.danfoss_ally import FUNCTION_OFF, AllyThermostatCluster, AllyTimeCluster
 from ..quirks.exceptions import CommandRefusedError, NoAnswerError
 
@@ -46,13 +46,7 @@ MAX_SETPOINT_DEFAULT: Final = 3500
 
 def thermostat_cluster(device: Device) -> AllyThermostatCluster | None:
     """Return the TRV's thermostat cluster when ``device`` runs on our Ally quirk."""
-    for endpoint_id, endpoint in device.device.endpoints.items():
-        if endpoint_id == 0:
-            continue
-        cluster = endpoint.in_clusters.get(Thermostat.cluster_id)
-        if isinstance(cluster, AllyThermostatCluster):
-            return cluster
-    return None
+    return server_cluster(device, AllyThermostatCluster)
 
 
 class TrvLink:

@@ -21,7 +21,7 @@ from zha.zigbee.device import Device
 from zigpy.exceptions import DeliveryError
 from zigpy.types import EUI64
 
-from ..family import AddEntities, DeviceFamily
+from ..family import AddEntities, DeviceFamily, server_cluster
 from ..quirks.smart_energy import SmartEnergyMetering
 from ..zha_devices import DeviceEvent, TrackedDeviceEvent
 from .entities import HistoryImportSensor, LastHistoryImportSensor
@@ -35,13 +35,7 @@ _LOGGER = logging.getLogger(__name__)
 
 def metering_cluster(device: Device) -> SmartEnergyMetering | None:
     """Return the device's first Metering cluster of our quirk."""
-    for endpoint_id, endpoint in device.device.endpoints.items():
-        if endpoint_id == 0:
-            continue
-        cluster = endpoint.in_clusters.get(SmartEnergyMetering.cluster_id)
-        if isinstance(cluster, SmartEnergyMetering):
-            return cluster
-    return None
+    return server_cluster(device, SmartEnergyMetering)
 
 
 class MeteringFamily(DeviceFamily):

@@ -31,7 +31,7 @@ from zigpy.types import EUI64
 
 from ..const import DOMAIN
 from ..entity import ZhaDeviceLinkedEntity
-from ..family import AddEntities
+from ..family import AddEntities, server_cluster
 from ..protocol import se_messaging
 from ..protocol.zcl_time import zcl_seconds
 from ..quirks.smart_energy_messaging import SmartEnergyMessaging
@@ -50,13 +50,7 @@ ENTITY_KEY: Final = "se_message"
 
 def messaging_cluster(device: Device) -> SmartEnergyMessaging | None:
     """Return the device's first Messaging server of our quirk."""
-    for endpoint_id, endpoint in device.device.endpoints.items():
-        if endpoint_id == 0:
-            continue
-        cluster = endpoint.in_clusters.get(SmartEnergyMessaging.cluster_id)
-        if isinstance(cluster, SmartEnergyMessaging):
-            return cluster
-    return None
+    return server_cluster(device, SmartEnergyMessaging)
 
 
 @dataclass(slots=True)

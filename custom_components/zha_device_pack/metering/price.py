@@ -39,7 +39,7 @@ from zigpy.types import EUI64
 
 from ..const import DOMAIN
 from ..entity import ZhaDeviceLinkedEntity
-from ..family import AddEntities
+from ..family import AddEntities, server_cluster
 from ..protocol import se_price
 from ..protocol.zcl_time import ZCL_EPOCH, zcl_seconds
 from ..quirks.smart_energy_price import SmartEnergyPrice
@@ -58,13 +58,7 @@ KEY_NEXT_PRICE_CHANGE: Final = "next_price_change"
 
 def price_cluster(device: Device) -> SmartEnergyPrice | None:
     """Return the device's first Price server of our quirk."""
-    for endpoint_id, endpoint in device.device.endpoints.items():
-        if endpoint_id == 0:
-            continue
-        cluster = endpoint.in_clusters.get(SmartEnergyPrice.cluster_id)
-        if isinstance(cluster, SmartEnergyPrice):
-            return cluster
-    return None
+    return server_cluster(device, SmartEnergyPrice)
 
 
 def utc_time(seconds: int) -> datetime:
