@@ -108,6 +108,7 @@ async def test_diagnostics(
         "irrigation",
         "danfoss",
         "metering",
+        "esi",
         "link",
     }
     # link numbers are labelled, not named by IEEE: the plug and the valve

@@ -18,6 +18,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import DOMAIN
 from .danfoss import DanfossFamily
 from .errors import validation_error
+from .esi import EsiFamily
 from .family import DeviceFamily
 from .irrigation import IrrigationFamily
 from .link import LinkFamily
@@ -29,6 +30,7 @@ FAMILIES: Final[tuple[type[DeviceFamily], ...]] = (
     IrrigationFamily,
     DanfossFamily,
     MeteringFamily,
+    EsiFamily,
     LinkFamily,
 )
 

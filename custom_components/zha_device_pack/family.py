@@ -47,6 +47,22 @@ def server_cluster[C](device: Device, cluster_type: type[C]) -> C | None:
     return None
 
 
+def client_cluster[C](device: Device, cluster_type: type[C]) -> C | None:
+    """Return the device's first client cluster of ``cluster_type`` (our quirk's class).
+
+    HA is the server of a device's client cluster (the ESI role): zigpy hands the device's
+    client -> server commands to this cluster object.
+    """
+    for endpoint_id, endpoint in device.device.endpoints.items():
+        if endpoint_id == 0:
+            continue
+        cluster_id = getattr(cluster_type, "cluster_id", None)
+        cluster = endpoint.out_clusters.get(cluster_id)
+        if isinstance(cluster, cluster_type):
+            return cluster
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class FamilyService[F: "DeviceFamily"]:
     """One service action of a family: its schema and the handler that runs it."""

@@ -70,6 +70,14 @@ def gateway(hass: HomeAssistant) -> Gateway | None:
     return None if proxy is None else proxy.gateway
 
 
+def coordinator_ieee(hass: HomeAssistant) -> EUI64 | None:
+    """Return the coordinator's IEEE address while ZHA is loaded."""
+    zha_gateway = gateway(hass)
+    if zha_gateway is None or zha_gateway.coordinator_zha_device is None:
+        return None
+    return zha_gateway.coordinator_zha_device.ieee
+
+
 def device_proxy(hass: HomeAssistant, ieee: EUI64) -> ZHADeviceProxy | None:
     """Return HA's proxy of the ZHA device ``ieee``."""
     proxy = gateway_proxy(hass)

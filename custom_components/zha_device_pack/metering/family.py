@@ -21,14 +21,19 @@ from zha.zigbee.device import Device
 from zigpy.exceptions import DeliveryError
 from zigpy.types import EUI64
 
+from ..cluster_follower import ClusterFollower
 from ..family import AddEntities, DeviceFamily, server_cluster
 from ..quirks.smart_energy import SmartEnergyMetering
+from ..se_store import SectionStore
 from ..zha_devices import DeviceEvent, TrackedDeviceEvent
 from .entities import HistoryImportSensor, LastHistoryImportSensor
 from .importer import MeterHistory
 from .messaging import MessagingClient
 from .price import PriceClient
 from .services import FAMILY, SERVICES
+
+#: The Smart Energy clients' store (sections: one per client).
+CLIENT_STORAGE_KEY = "zha_device_pack.smart_energy_clients"
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -54,26 +59,37 @@ class MeteringFamily(DeviceFamily):
         #: Demand refresh during a fast-poll window, per meter.
         self._refreshers: dict[EUI64, CALLBACK_TYPE] = {}
         self.history = MeterHistory(self)
+        #: The Smart Energy clients' events and state, kept across restarts.
+        self.store = SectionStore(self.hass, CLIENT_STORAGE_KEY)
         #: Smart Energy messages of the meters with a Messaging server.
         self.messaging = MessagingClient(self.hass, self.entry)
         #: Smart Energy prices of the meters with a Price server.
         self.price = PriceClient(self.hass, self.entry)
+        #: HA's Smart Energy clients of the meters (the ESI's servers), one per cluster.
+        self.clients: tuple[ClusterFollower[Any, Any], ...] = (
+            self.messaging,
+            self.price,
+        )
         self._add_sensors: list[AddEntities] = []
         self._sensors: dict[
             EUI64, list[HistoryImportSensor | LastHistoryImportSensor]
         ] = {}
 
     async def async_start(self) -> None:
-        """Load the history imports' storage."""
+        """Load the history imports' and the Smart Energy clients' storage."""
         await self.history.async_load()
+        await self.store.async_load()
+        for client in self.clients:
+            client.restore(self.store)
 
     async def async_stop(self) -> None:
         """Stop the fast-poll refreshes and the history joins."""
         for unsub in self._refreshers.values():
             unsub()
         self._refreshers.clear()
-        self.messaging.stop()
-        self.price.stop()
+        for client in self.clients:
+            client.stop()
+        await self.store.async_flush()
         await self.history.async_unload()
 
     @callback
@@ -81,19 +97,18 @@ class MeteringFamily(DeviceFamily):
         self, platform: Platform, add_entities: AddEntities
     ) -> CALLBACK_TYPE:
         """Add every meter's history-import sensors, now and as meters appear."""
-        if platform is Platform.EVENT:
-            self.messaging.add_entities(add_entities)
-            return lambda: self.messaging.remove_add_entities(add_entities)
-        if platform is not Platform.SENSOR:
-            return lambda: None
-        self._add_sensors.append(add_entities)
-        for ieee in self.meters:
-            self._add_meter_sensors(ieee, add_entities)
-        self.price.add_entities(add_entities)
+        unsubs = [
+            client.add_entities(platform, add_entities) for client in self.clients
+        ]
+        if platform is Platform.SENSOR:
+            self._add_sensors.append(add_entities)
+            for ieee in self.meters:
+                self._add_meter_sensors(ieee, add_entities)
+            unsubs.append(lambda: self._add_sensors.remove(add_entities))
 
         def remove() -> None:
-            self._add_sensors.remove(add_entities)
-            self.price.remove_add_entities(add_entities)
+            for unsub in unsubs:
+                unsub()
 
         return remove
 
@@ -154,8 +169,8 @@ class MeteringFamily(DeviceFamily):
     @callback
     def async_device_event(self, event: TrackedDeviceEvent) -> None:
         """Follow ZHA's current Metering cluster of every meter."""
-        self.messaging.device_event(event)
-        self.price.device_event(event)
+        for client in self.clients:
+            client.device_event(event)
         cluster = None if event.device is None else metering_cluster(event.device)
         if event.kind is DeviceEvent.REMOVED or cluster is None:
             self.meters.pop(event.ieee, None)

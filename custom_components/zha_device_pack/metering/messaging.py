@@ -18,10 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 import logging
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from homeassistant.components import persistent_notification
 from homeassistant.components.event import EventEntity
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 from zha.exceptions import ZHAException
@@ -29,16 +30,13 @@ from zha.zigbee.device import Device
 from zigpy.exceptions import ZigbeeException
 from zigpy.types import EUI64
 
+from ..cluster_follower import ClusterFollower
 from ..const import DOMAIN
 from ..entity import ZhaDeviceLinkedEntity
-from ..family import AddEntities, server_cluster
+from ..family import server_cluster
 from ..protocol import se_messaging
 from ..protocol.zcl_time import zcl_seconds
 from ..quirks.smart_energy_messaging import SmartEnergyMessaging
-from ..zha_devices import DeviceEvent, TrackedDeviceEvent
-
-if TYPE_CHECKING:
-    from homeassistant.config_entries import ConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -80,10 +78,7 @@ class ActiveMessage:
 class _Meter:
     """One meter's Messaging state."""
 
-    cluster: SmartEnergyMessaging | None = None
     messages: dict[int, ActiveMessage] = field(default_factory=dict)
-    entity: MessageEventEntity | None = None
-    listener: _ClusterListener | None = None
 
 
 class _ClusterListener:
@@ -105,62 +100,45 @@ class _ClusterListener:
         self._client.cancelled(self._ieee, None)
 
 
-class MessagingClient:
+class MessagingClient(ClusterFollower[SmartEnergyMessaging, _Meter]):
     """The Messaging client of every meter of the family."""
-
-    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
-        """Start with no meters."""
-        self.hass = hass
-        self.entry = entry
-        self._meters: dict[EUI64, _Meter] = {}
-        self._add_entities: list[AddEntities] = []
 
     # -- devices ------------------------------------------------------------------------
 
-    @callback
-    def device_event(self, event: TrackedDeviceEvent) -> None:
-        """Follow the meter's Messaging cluster; ask for the last message when it appears."""
-        cluster = None if event.device is None else messaging_cluster(event.device)
-        if event.kind is DeviceEvent.REMOVED:
-            self._forget(event.ieee)
-            return
-        meter = self._meters.get(event.ieee)
-        if cluster is None:
-            if meter is not None:
-                self._detach(meter)
-            return
-        if meter is None:
-            meter = self._meters[event.ieee] = _Meter()
-        if meter.cluster is cluster:
-            return
-        self._detach(meter)
-        meter.cluster = cluster
-        meter.listener = _ClusterListener(self, event.ieee)
-        cluster.add_listener(meter.listener)
-        for add_entities in self._add_entities:
-            self._add_entity(event.ieee, meter, add_entities)
+    def find_cluster(self, device: Device) -> SmartEnergyMessaging | None:
+        """Return the meter's Messaging server of our quirk."""
+        return messaging_cluster(device)
+
+    def new_state(self, ieee: EUI64) -> _Meter:
+        """Return a meter with no messages."""
+        return _Meter()
+
+    def listener(self, ieee: EUI64) -> _ClusterListener:
+        """Return the listener passing the meter's messages on."""
+        return _ClusterListener(self, ieee)
+
+    def entities(
+        self, ieee: EUI64, state: _Meter
+    ) -> dict[Platform, list[MessageEventEntity]]:
+        """Return the meter's message event entity."""
+        return {Platform.EVENT: [MessageEventEntity(self.hass, ieee)]}
+
+    def attached(
+        self, ieee: EUI64, cluster: SmartEnergyMessaging, state: _Meter
+    ) -> None:
+        """Ask for the last message whenever the meter's Messaging cluster appears."""
         self.entry.async_create_background_task(
             self.hass,
-            self._request_last_message(event.ieee, cluster),
-            f"{DOMAIN} GetLastMessage {event.ieee}",
+            self._request_last_message(ieee, cluster),
+            f"{DOMAIN} GetLastMessage {ieee}",
         )
 
-    def _detach(self, meter: _Meter) -> None:
-        if meter.cluster is not None and meter.listener is not None:
-            meter.cluster.remove_listener(meter.listener)
-        meter.cluster = None
-        meter.listener = None
-
-    def _forget(self, ieee: EUI64) -> None:
-        if (meter := self._meters.pop(ieee, None)) is None:
-            return
-        self._detach(meter)
-        for message_id in meter.messages:
+    def forgotten(self, ieee: EUI64, state: _Meter) -> None:
+        """Dismiss the removed meter's notifications."""
+        for message_id in state.messages:
             persistent_notification.async_dismiss(
                 self.hass, notification_id(ieee, message_id)
             )
-        if meter.entity is not None and meter.entity.hass is not None:
-            self.hass.async_create_task(meter.entity.async_remove(force_remove=True))
 
     async def _request_last_message(
         self, ieee: EUI64, cluster: SmartEnergyMessaging
@@ -175,52 +153,22 @@ class MessagingClient:
         ) as err:
             _LOGGER.debug("%s: GetLastMessage failed: %s", ieee, err)
 
-    def stop(self) -> None:
-        """Stop listening to the clusters (the notifications stay)."""
-        for meter in self._meters.values():
-            self._detach(meter)
-
-    # -- entities -----------------------------------------------------------------------
-
-    @callback
-    def add_entities(self, add_entities: AddEntities) -> None:
-        """Add every meter's event entity, now and as meters appear."""
-        self._add_entities.append(add_entities)
-        for ieee, meter in self._meters.items():
-            if meter.cluster is not None:
-                self._add_entity(ieee, meter, add_entities)
-
-    def remove_add_entities(self, add_entities: AddEntities) -> None:
-        """Forget a platform's callback (unload)."""
-        self._add_entities.remove(add_entities)
-
-    def _add_entity(self, ieee: EUI64, meter: _Meter, add: AddEntities) -> None:
-        if meter.entity is not None:
-            return
-        meter.entity = MessageEventEntity(self.hass, ieee)
-        add([meter.entity])
-
     # -- messages -----------------------------------------------------------------------
-
-    def cluster(self, ieee: EUI64) -> SmartEnergyMessaging | None:
-        """Return the meter's current Messaging cluster."""
-        meter = self._meters.get(ieee)
-        return None if meter is None else meter.cluster
 
     def message(self, ieee: EUI64, message_id: int) -> ActiveMessage | None:
         """Return an active message of the meter."""
-        meter = self._meters.get(ieee)
+        meter = self.state(ieee)
         return None if meter is None else meter.messages.get(message_id)
 
     def messages(self, ieee: EUI64) -> dict[int, ActiveMessage]:
         """Return the meter's active messages (a copy)."""
-        meter = self._meters.get(ieee)
+        meter = self.state(ieee)
         return {} if meter is None else dict(meter.messages)
 
     @callback
     def displayed(self, ieee: EUI64, message: se_messaging.DisplayMessage) -> None:
         """Keep a DisplayMessage, fire ``displayed`` and create its notification."""
-        meter = self._meters.setdefault(ieee, _Meter())
+        meter = self.state_for(ieee)
         start, end = se_messaging.message_period(message, dt_util.utcnow())
         active = ActiveMessage(message, start, end, confirmed=message.confirmed)
         meter.messages[message.message_id] = active
@@ -250,12 +198,12 @@ class MessagingClient:
             title="Smart Energy message",
             notification_id=notification_id(ieee, message.message_id),
         )
-        self._fire(meter, EVENT_DISPLAYED, attributes)
+        self._fire(ieee, EVENT_DISPLAYED, attributes)
 
     @callback
     def cancelled(self, ieee: EUI64, message_ids: list[int] | None) -> None:
         """Drop messages (None: all), dismiss their notifications, fire ``cancelled``."""
-        meter = self._meters.get(ieee)
+        meter = self.state(ieee)
         if meter is None:
             return
         ids = list(meter.messages) if message_ids is None else message_ids
@@ -267,24 +215,24 @@ class MessagingClient:
             attributes = (
                 {"message_id": message_id} if active is None else active.attributes()
             )
-            self._fire(meter, EVENT_CANCELLED, attributes)
+            self._fire(ieee, EVENT_CANCELLED, attributes)
 
     async def confirm(self, ieee: EUI64, message_id: int) -> None:
         """Send MessageConfirmation (time now) and fire ``confirmed``.
 
         The caller checked that the message is active and asks for confirmation.
         """
-        meter = self._meters[ieee]
-        active = meter.messages[message_id]
-        if (cluster := meter.cluster) is None:
+        active = self.state_for(ieee).messages[message_id]
+        if (cluster := self.cluster(ieee)) is None:
             raise ZHAException("the meter's Messaging cluster is gone")
         await cluster.confirm_message(message_id, zcl_seconds(dt_util.utcnow()))
         active.confirmed = True
-        self._fire(meter, EVENT_CONFIRMED, active.attributes())
+        self._fire(ieee, EVENT_CONFIRMED, active.attributes())
 
-    def _fire(self, meter: _Meter, event_type: str, attributes: dict[str, Any]) -> None:
-        if meter.entity is not None and meter.entity.hass is not None:
-            meter.entity.fire(event_type, attributes)
+    def _fire(self, ieee: EUI64, event_type: str, attributes: dict[str, Any]) -> None:
+        for entity in self.device_entities(ieee, Platform.EVENT):
+            if entity.hass is not None:
+                entity.fire(event_type, attributes)
 
     def diagnostics(self, ieee: EUI64) -> list[dict[str, Any]]:
         """Return the meter's active messages."""

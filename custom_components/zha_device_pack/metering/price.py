@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 import logging
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.const import Platform
+from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 from zha.exceptions import ZHAException
@@ -37,16 +38,13 @@ from zha.zigbee.device import Device
 from zigpy.exceptions import ZigbeeException
 from zigpy.types import EUI64
 
+from ..cluster_follower import ClusterFollower
 from ..const import DOMAIN
 from ..entity import ZhaDeviceLinkedEntity
-from ..family import AddEntities, server_cluster
+from ..family import server_cluster
 from ..protocol import se_price
 from ..protocol.zcl_time import ZCL_EPOCH, zcl_seconds
 from ..quirks.smart_energy_price import SmartEnergyPrice
-from ..zha_devices import DeviceEvent, TrackedDeviceEvent
-
-if TYPE_CHECKING:
-    from homeassistant.config_entries import ConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -83,12 +81,9 @@ class PriceEvent:
 class _Meter:
     """One meter's Price state."""
 
-    cluster: SmartEnergyPrice | None = None
-    listener: _ClusterListener | None = None
     events: dict[int, PriceEvent] = field(default_factory=dict)
     current: PriceEvent | None = None
     next_change: datetime | None = None
-    entities: list[PriceSensor] = field(default_factory=list)
     unsub_timer: CALLBACK_TYPE | None = None
 
 
@@ -103,60 +98,45 @@ class _ClusterListener:
         self._client.published(self._ieee, price)
 
 
-class PriceClient:
+class PriceClient(ClusterFollower[SmartEnergyPrice, _Meter]):
     """The Price client of every meter of the family."""
-
-    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
-        """Start with no meters."""
-        self.hass = hass
-        self.entry = entry
-        self._meters: dict[EUI64, _Meter] = {}
-        self._add_entities: list[AddEntities] = []
 
     # -- devices ------------------------------------------------------------------------
 
-    @callback
-    def device_event(self, event: TrackedDeviceEvent) -> None:
-        """Follow the meter's Price cluster; ask for the current price when it appears."""
-        cluster = None if event.device is None else price_cluster(event.device)
-        if event.kind is DeviceEvent.REMOVED:
-            self._forget(event.ieee)
-            return
-        meter = self._meters.get(event.ieee)
-        if cluster is None:
-            if meter is not None:
-                self._detach(meter)
-            return
-        if meter is None:
-            meter = self._meters[event.ieee] = _Meter()
-        if meter.cluster is cluster:
-            return
-        self._detach(meter)
-        meter.cluster = cluster
-        meter.listener = _ClusterListener(self, event.ieee)
-        cluster.add_listener(meter.listener)
-        for add_entities in self._add_entities:
-            self._add_meter_entities(event.ieee, meter, add_entities)
+    def find_cluster(self, device: Device) -> SmartEnergyPrice | None:
+        """Return the meter's Price server of our quirk."""
+        return price_cluster(device)
+
+    def new_state(self, ieee: EUI64) -> _Meter:
+        """Return a meter with no prices."""
+        return _Meter()
+
+    def listener(self, ieee: EUI64) -> _ClusterListener:
+        """Return the listener passing the meter's PublishPrice on."""
+        return _ClusterListener(self, ieee)
+
+    def entities(self, ieee: EUI64, state: _Meter) -> dict[Platform, list[PriceSensor]]:
+        """Return the meter's four price sensors."""
+        return {
+            Platform.SENSOR: [
+                CurrentPriceSensor(self, ieee),
+                PriceTierSensor(self, ieee),
+                RateLabelSensor(self, ieee),
+                NextPriceChangeSensor(self, ieee),
+            ]
+        }
+
+    def attached(self, ieee: EUI64, cluster: SmartEnergyPrice, state: _Meter) -> None:
+        """Ask for the current price whenever the meter's Price cluster appears."""
         self.entry.async_create_background_task(
             self.hass,
-            self._request_current_price(event.ieee, cluster),
-            f"{DOMAIN} GetCurrentPrice {event.ieee}",
+            self._request_current_price(ieee, cluster),
+            f"{DOMAIN} GetCurrentPrice {ieee}",
         )
 
-    def _detach(self, meter: _Meter) -> None:
-        if meter.cluster is not None and meter.listener is not None:
-            meter.cluster.remove_listener(meter.listener)
-        meter.cluster = None
-        meter.listener = None
-
-    def _forget(self, ieee: EUI64) -> None:
-        if (meter := self._meters.pop(ieee, None)) is None:
-            return
-        self._detach(meter)
-        self._cancel_timer(meter)
-        for entity in meter.entities:
-            if entity.hass is not None:
-                self.hass.async_create_task(entity.async_remove(force_remove=True))
+    def forgotten(self, ieee: EUI64, state: _Meter) -> None:
+        """Stop the meter's price-change timer."""
+        self._cancel_timer(state)
 
     async def _request_current_price(
         self, ieee: EUI64, cluster: SmartEnergyPrice
@@ -173,56 +153,26 @@ class PriceClient:
 
     def stop(self) -> None:
         """Stop listening to the clusters and the price-change timers."""
-        for meter in self._meters.values():
-            self._detach(meter)
+        super().stop()
+        for _ieee, meter in self.states():
             self._cancel_timer(meter)
-
-    # -- entities -----------------------------------------------------------------------
-
-    @callback
-    def add_entities(self, add_entities: AddEntities) -> None:
-        """Add every meter's price sensors, now and as meters appear."""
-        self._add_entities.append(add_entities)
-        for ieee, meter in self._meters.items():
-            if meter.cluster is not None:
-                self._add_meter_entities(ieee, meter, add_entities)
-
-    def remove_add_entities(self, add_entities: AddEntities) -> None:
-        """Forget a platform's callback (unload)."""
-        self._add_entities.remove(add_entities)
-
-    def _add_meter_entities(self, ieee: EUI64, meter: _Meter, add: AddEntities) -> None:
-        if meter.entities:
-            return
-        meter.entities = [
-            CurrentPriceSensor(self, ieee),
-            PriceTierSensor(self, ieee),
-            RateLabelSensor(self, ieee),
-            NextPriceChangeSensor(self, ieee),
-        ]
-        add(list(meter.entities))
 
     # -- prices -------------------------------------------------------------------------
 
     def current(self, ieee: EUI64) -> PriceEvent | None:
         """Return the meter's price in force now."""
-        meter = self._meters.get(ieee)
+        meter = self.state(ieee)
         return None if meter is None else meter.current
 
     def next_change(self, ieee: EUI64) -> datetime | None:
         """Return when the meter's price changes next (None: until changed)."""
-        meter = self._meters.get(ieee)
+        meter = self.state(ieee)
         return None if meter is None else meter.next_change
-
-    def available(self, ieee: EUI64) -> bool:
-        """Return True while the meter's Price cluster is attached."""
-        meter = self._meters.get(ieee)
-        return meter is not None and meter.cluster is not None
 
     @callback
     def published(self, ieee: EUI64, price: se_price.PublishPrice) -> None:
         """Keep a PublishPrice, update the sensors, acknowledge it when asked."""
-        meter = self._meters.setdefault(ieee, _Meter())
+        meter = self.state_for(ieee)
         now = dt_util.utcnow()
         received_at = zcl_seconds(now)
         start = price.starts_at(received_at)
@@ -233,11 +183,11 @@ class PriceClient:
             stored, utc_time(start), None if end is None else utc_time(end)
         )
         self._update(ieee, meter, now)
-        if price.acknowledgement_required and meter.cluster is not None:
+        if price.acknowledgement_required and (cluster := self.cluster(ieee)):
             ack = se_price.acknowledge(price, received_at)
             self.entry.async_create_background_task(
                 self.hass,
-                self._acknowledge(ieee, meter.cluster, ack),
+                self._acknowledge(ieee, cluster, ack),
                 f"{DOMAIN} PriceAcknowledgement {ieee}",
             )
 
@@ -273,9 +223,7 @@ class PriceClient:
                 self._update(ieee, meter, dt_util.utcnow())
 
             meter.unsub_timer = async_track_point_in_utc_time(self.hass, changed, wake)
-        for entity in meter.entities:
-            if entity.hass is not None:
-                entity.async_write_ha_state()
+        self.write_states(ieee)
 
     @staticmethod
     def _cancel_timer(meter: _Meter) -> None:
@@ -285,7 +233,7 @@ class PriceClient:
 
     def diagnostics(self, ieee: EUI64) -> dict[str, object] | None:
         """Return the meter's current price and next change."""
-        meter = self._meters.get(ieee)
+        meter = self.state(ieee)
         if meter is None or meter.current is None:
             return None
         price = meter.current.price

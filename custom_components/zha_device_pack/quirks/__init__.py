@@ -15,7 +15,12 @@ from typing import Final
 from zhaquirks.builder import QuirkBuilder
 
 # Module names below this package, in registration order. Device families add themselves here.
-QUIRK_MODULES: Final[tuple[str, ...]] = ("tuya_ts0049", "danfoss_ally", "smart_energy")
+QUIRK_MODULES: Final[tuple[str, ...]] = (
+    "tuya_ts0049",
+    "danfoss_ally",
+    "smart_energy",
+    "smart_energy_clients",
+)
 
 
 def load_quirk_builders(modules: Iterable[str] | None = None) -> list[QuirkBuilder]:

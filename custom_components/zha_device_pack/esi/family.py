@@ -1,0 +1,102 @@
+"""The ESI family: HA serves the Smart Energy clients of the home's devices.
+
+Home Assistant is the home's Energy Service Interface: the in-home displays, thermostats and
+load controllers joined to the user's coordinator take their price, load control events,
+messages and time from it. Every device with one of our ESI client clusters
+(``quirks/smart_energy_clients.py``) belongs to the family; each server
+(``esi/<server>.py``) is a ``ClusterFollower`` of its client cluster and keeps its events in
+a section of the family's store. The ESI's own entities (calendars of what it publishes) are
+on the coordinator's device page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, Final
+
+from homeassistant.const import Platform
+from homeassistant.core import CALLBACK_TYPE, callback
+from homeassistant.helpers.entity import Entity
+from zha.zigbee.device import Device
+from zigpy.types import EUI64
+
+from .. import zha_bridge
+from ..cluster_follower import ClusterFollower
+from ..family import AddEntities, DeviceFamily
+from ..se_store import SectionStore
+from ..zha_devices import TrackedDeviceEvent
+from .services import FAMILY, SERVICES
+
+type EntityMaker = Callable[[EUI64], list[Entity]]
+
+#: The ESI's store: one section per server.
+STORAGE_KEY: Final = "zha_device_pack.esi"
+
+
+class EsiFamily(DeviceFamily):
+    """Every device whose Smart Energy client clusters HA serves."""
+
+    name: ClassVar[str] = FAMILY
+    platforms: ClassVar[frozenset[Platform]] = frozenset({Platform.SENSOR})
+    services = SERVICES
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Make the servers; devices appear with the tracker's events."""
+        super().__init__(*args, **kwargs)
+        self.store = SectionStore(self.hass, STORAGE_KEY)
+        #: One server per client cluster kind.
+        self.servers: tuple[ClusterFollower[Any, Any], ...] = ()
+        #: Makers of the ESI's own entities (on the coordinator's device page).
+        self._esi_entity_makers: dict[Platform, list[EntityMaker]] = {}
+
+    def add_esi_entities(self, platform: Platform, make: EntityMaker) -> None:
+        """Register entities of the ESI itself (call from a server's constructor).
+
+        ``make`` gets the coordinator's IEEE address when the platform is set up.
+        """
+        self._esi_entity_makers.setdefault(platform, []).append(make)
+
+    async def async_start(self) -> None:
+        """Load the servers' events."""
+        await self.store.async_load()
+        for server in self.servers:
+            server.restore(self.store)
+
+    async def async_stop(self) -> None:
+        """Stop the servers; write what is pending."""
+        for server in self.servers:
+            server.stop()
+        await self.store.async_flush()
+
+    def claims(self, device: Device) -> bool:
+        """Claim devices with one of our ESI client clusters."""
+        return any(server.find_cluster(device) is not None for server in self.servers)
+
+    @callback
+    def async_device_event(self, event: TrackedDeviceEvent) -> None:
+        """Pass the device's events to every server."""
+        for server in self.servers:
+            server.device_event(event)
+
+    @callback
+    def async_add_entities(
+        self, platform: Platform, add_entities: AddEntities
+    ) -> CALLBACK_TYPE:
+        """Add the ESI's own entities and every client device's."""
+        coordinator = zha_bridge.coordinator_ieee(self.hass)
+        if coordinator is not None:
+            for make in self._esi_entity_makers.get(platform, []):
+                add_entities(make(coordinator))
+        unsubs: list[Callable[[], None]] = [
+            server.add_entities(platform, add_entities) for server in self.servers
+        ]
+
+        def remove() -> None:
+            for unsub in unsubs:
+                unsub()
+
+        return remove
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Return every server's state."""
+        return {type(server).__name__: server.summary() for server in self.servers}
