@@ -51,11 +51,21 @@ async def test_single_instance(
     assert len(hass.config_entries.async_entries(DOMAIN)) == 1
 
 
-async def test_options_flow_has_no_options_yet(
+async def test_options_flow_menu(
     hass: HomeAssistant, pack_setup: MockConfigEntry
 ) -> None:
-    """The options flow exists and says that no feature has options yet."""
+    """The options flow offers one step per family with options (the ESI's price entity).
+
+    Choosing the ESI's step and submitting nothing keeps the options empty; the ESI's
+    option itself is tested end to end in ``tests/esi/test_price.py``.
+    """
     result = await hass.config_entries.options.async_init(pack_setup.entry_id)
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "no_options"
-    assert pack_setup.options == {}
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["esi"]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "esi"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert pack_setup.options == {"esi": {}}

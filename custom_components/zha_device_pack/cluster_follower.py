@@ -6,7 +6,7 @@ device's current cluster object (a re-interview, a re-resolve or a ZHA reload ma
 one), a zigpy listener on it, per-device state that outlives the cluster object, and
 per-device entities added once on every platform. ``ClusterFollower`` does it once; a
 subclass says how to find the cluster, what state and listener a device gets, which entities
-it has, and what to do when the cluster (re)appears.
+it has, and what to do when the cluster (re)appears or the device rejoins.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from homeassistant.helpers.entity import Entity
 from zha.zigbee.device import Device
 from zigpy.types import EUI64
 from zigpy.zcl import Cluster
+from zigpy.zdo import ZDO
 
 from .family import AddEntities
 from .zha_devices import DeviceEvent, TrackedDeviceEvent
@@ -41,6 +42,19 @@ class Followed[C: Cluster, S]:
     listener: object | None = None
     entities: dict[Platform, list[Entity]] | None = None
     added: set[Platform] = field(default_factory=set)
+    #: The device's ZDO and our listener of its Device_annce (see ``rejoined``).
+    announcements: tuple[ZDO, object] | None = None
+
+
+class _AnnounceListener:
+    """zigpy listener of a followed device's ZDO: its Device_annce is a rejoin."""
+
+    def __init__(self, follower: ClusterFollower[Any, Any], ieee: EUI64) -> None:
+        self._follower = follower
+        self._ieee = ieee
+
+    def device_announce(self, _device: object) -> None:
+        self._follower.announced(self._ieee)
 
 
 class ClusterFollower[C: Cluster, S](ABC):
@@ -74,6 +88,17 @@ class ClusterFollower[C: Cluster, S](ABC):
     def attached(self, ieee: EUI64, cluster: C, state: S) -> None:  # noqa: B027
         """React to the device's cluster appearing (start, join, re-interview, reload)."""
 
+    def rejoined(self, ieee: EUI64, cluster: C, state: S) -> None:  # noqa: B027
+        """React to the device rejoining while its cluster stays the same.
+
+        A known device that rejoins (a power cycle, a lost parent, a new NWK address) sends
+        Device_annce. zigpy keeps its device object (``handle_join`` only re-reads groups,
+        or calls ``device_initialized`` for the same object) and ZHA its ``Device``
+        (``_async_device_rejoined``), so the tracker sends no event and ``attached`` is not
+        called: zigpy's ZDO ``device_announce`` listener event is the only sign. Nothing by
+        default.
+        """
+
     def summary(self) -> dict[str, Any]:
         """Return the follower's state for diagnostics (no IEEE addresses needed)."""
         return {}
@@ -106,8 +131,19 @@ class ClusterFollower[C: Cluster, S](ABC):
         followed.cluster = cluster
         followed.listener = self.listener(event.ieee)
         cluster.add_listener(followed.listener)
+        zdo = cluster.endpoint.device.zdo
+        announcements = _AnnounceListener(self, event.ieee)
+        zdo.add_listener(announcements)
+        followed.announcements = (zdo, announcements)
         self._add_device_entities(event.ieee, followed)
         self.attached(event.ieee, cluster, followed.state)
+
+    @callback
+    def announced(self, ieee: EUI64) -> None:
+        """Call ``rejoined`` for a followed device's Device_annce."""
+        followed = self._followed.get(ieee)
+        if followed is not None and followed.cluster is not None:
+            self.rejoined(ieee, followed.cluster, followed.state)
 
     def _follow(self, ieee: EUI64) -> Followed[C, S]:
         followed = self._followed[ieee] = Followed(self.new_state(ieee))
@@ -117,8 +153,12 @@ class ClusterFollower[C: Cluster, S](ABC):
     def _detach(followed: Followed[C, S]) -> None:
         if followed.cluster is not None and followed.listener is not None:
             followed.cluster.remove_listener(followed.listener)
+        if followed.announcements is not None:
+            zdo, announcements = followed.announcements
+            zdo.remove_listener(announcements)
         followed.cluster = None
         followed.listener = None
+        followed.announcements = None
 
     def forget(self, ieee: EUI64) -> None:
         """Drop a removed device: its listener, its state and its entities."""

@@ -126,7 +126,9 @@ async def test_current_price_asked_at_join(
     assert change == start + timedelta(minutes=70)
     # no acknowledgement asked for: none sent; GetCurrentPrice sent once
     assert not device.frames(cluster=PRICE, command=PRICE_ACKNOWLEDGEMENT)
-    assert len(device.frames(cluster=PRICE, general=False)) == 1
+    assert (
+        len(device.frames(cluster=PRICE, command=GET_CURRENT_PRICE, general=False)) == 1
+    )
     # the Energy dashboard takes it as an electricity price entity
     issues = ValidationIssues()
     _async_validate_price_entity(
@@ -151,7 +153,8 @@ async def test_published_price_acknowledged(
         lambda: bool(device.frames(cluster=PRICE, general=True, sent=True)),
         what="NOT_FOUND answer",
     )
-    (answer,) = device.frames(cluster=PRICE, general=True, sent=True)
+    # the first NOT_FOUND answers GetCurrentPrice (the next one GetScheduledPrices)
+    answer = device.frames(cluster=PRICE, general=True, sent=True)[0]
     assert answer.payload == bytes((GET_CURRENT_PRICE, 0x8B))
     await hass.async_block_till_done()
     assert {

@@ -174,6 +174,13 @@ def random_fast_poll_mode_response(rng: random.Random) -> se.FastPollModeRespons
     )
 
 
+def random_mirror_endpoint(rng: random.Random) -> int:
+    """Build a valid mirror EndPointID: an endpoint 0x01-0xF0, or 0xFFFF (none)."""
+    if rng.random() < 0.2:
+        return se.MIRROR_NOT_POSSIBLE
+    return _edge(rng, se.FIRST_MIRROR_ENDPOINT, se.LAST_MIRROR_ENDPOINT)
+
+
 TARGETS: tuple[DecoderTarget, ...] = (
     DecoderTarget(
         "tuya_dp.decode_dp_report",
@@ -237,6 +244,34 @@ TARGETS: tuple[DecoderTarget, ...] = (
         device_side.encode_fast_poll_mode_response,
         se.MeteringError,
         random_fast_poll_mode_response,
+    ),
+    DecoderTarget(
+        "metering.decode_request_mirror",
+        se.decode_request_mirror,
+        lambda _: se.encode_request_mirror(),
+        se.MeteringError,
+        lambda _: None,
+    ),
+    DecoderTarget(
+        "metering.decode_remove_mirror",
+        se.decode_remove_mirror,
+        lambda _: se.encode_remove_mirror(),
+        se.MeteringError,
+        lambda _: None,
+    ),
+    DecoderTarget(
+        "metering.decode_request_mirror_response",
+        se.decode_request_mirror_response,
+        se.encode_request_mirror_response,
+        se.MeteringError,
+        random_mirror_endpoint,
+    ),
+    DecoderTarget(
+        "metering.decode_mirror_removed",
+        se.decode_mirror_removed,
+        se.encode_mirror_removed,
+        se.MeteringError,
+        random_mirror_endpoint,
     ),
 )
 

@@ -11,7 +11,7 @@ on the coordinator's device page.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Final
 
 from homeassistant.const import Platform
@@ -25,7 +25,11 @@ from ..cluster_follower import ClusterFollower
 from ..family import AddEntities, DeviceFamily
 from ..se_store import SectionStore
 from ..zha_devices import TrackedDeviceEvent
+from .drlc import DrlcServer
+from .messaging import MessagingServer
+from .price import PriceServer, followed_entity, options_schema
 from .services import FAMILY, SERVICES
+from .time import TimeZoneFeed
 
 type EntityMaker = Callable[[EUI64], list[Entity]]
 
@@ -37,17 +41,31 @@ class EsiFamily(DeviceFamily):
     """Every device whose Smart Energy client clusters HA serves."""
 
     name: ClassVar[str] = FAMILY
-    platforms: ClassVar[frozenset[Platform]] = frozenset({Platform.SENSOR})
+    platforms: ClassVar[frozenset[Platform]] = frozenset(
+        {Platform.SENSOR, Platform.EVENT, Platform.CALENDAR}
+    )
     services = SERVICES
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """Make the servers; devices appear with the tracker's events."""
         super().__init__(*args, **kwargs)
         self.store = SectionStore(self.hass, STORAGE_KEY)
-        #: One server per client cluster kind.
-        self.servers: tuple[ClusterFollower[Any, Any], ...] = ()
         #: Makers of the ESI's own entities (on the coordinator's device page).
         self._esi_entity_makers: dict[Platform, list[EntityMaker]] = {}
+        #: The Messaging server of the displays' Messaging clients.
+        self.messaging = MessagingServer(self)
+        #: The Price server of the displays' and thermostats' Price clients.
+        self.price = PriceServer(self)
+        #: HA's time zone for the Time server (``quirks/esi_time.py``).
+        self.time_zone = TimeZoneFeed(self.hass)
+        #: The DRLC server of the load controllers' DRLC clients.
+        self.drlc = DrlcServer(self)
+        #: One server per client cluster kind.
+        self.servers: tuple[ClusterFollower[Any, Any], ...] = (
+            self.messaging,
+            self.price,
+            self.drlc,
+        )
 
     def add_esi_entities(self, platform: Platform, make: EntityMaker) -> None:
         """Register entities of the ESI itself (call from a server's constructor).
@@ -61,12 +79,25 @@ class EsiFamily(DeviceFamily):
         await self.store.async_load()
         for server in self.servers:
             server.restore(self.store)
+        self.time_zone.start()
+        self.price.follow(followed_entity(self.entry.options.get(FAMILY, {})))
 
     async def async_stop(self) -> None:
         """Stop the servers; write what is pending."""
         for server in self.servers:
             server.stop()
+        self.time_zone.stop()
         await self.store.async_flush()
+
+    @callback
+    def async_entry_updated(self) -> None:
+        """Follow the price entity the options name now."""
+        self.price.follow(followed_entity(self.entry.options.get(FAMILY, {})))
+
+    @classmethod
+    def options_schema(cls, options: Mapping[str, Any]) -> Any | None:
+        """Return the ESI's options (the HA price entity to publish)."""
+        return options_schema(options)
 
     def claims(self, device: Device) -> bool:
         """Claim devices with one of our ESI client clusters."""
@@ -99,4 +130,7 @@ class EsiFamily(DeviceFamily):
 
     def diagnostics(self) -> dict[str, Any]:
         """Return every server's state."""
-        return {type(server).__name__: server.summary() for server in self.servers}
+        return {
+            **{type(server).__name__: server.summary() for server in self.servers},
+            "TimeServer": self.time_zone.summary(),
+        }

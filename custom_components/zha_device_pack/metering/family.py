@@ -26,9 +26,11 @@ from ..family import AddEntities, DeviceFamily, server_cluster
 from ..quirks.smart_energy import SmartEnergyMetering
 from ..se_store import SectionStore
 from ..zha_devices import DeviceEvent, TrackedDeviceEvent
+from .drlc import DrlcClient
 from .entities import HistoryImportSensor, LastHistoryImportSensor
 from .importer import MeterHistory
 from .messaging import MessagingClient
+from .mirror import MeterMirrors
 from .price import PriceClient
 from .services import FAMILY, SERVICES
 
@@ -48,7 +50,7 @@ class MeteringFamily(DeviceFamily):
 
     name: ClassVar[str] = FAMILY
     platforms: ClassVar[frozenset[Platform]] = frozenset(
-        {Platform.SENSOR, Platform.EVENT}
+        {Platform.SENSOR, Platform.EVENT, Platform.CALENDAR, Platform.BINARY_SENSOR}
     )
     services = SERVICES
 
@@ -65,10 +67,16 @@ class MeteringFamily(DeviceFamily):
         self.messaging = MessagingClient(self.hass, self.entry)
         #: Smart Energy prices of the meters with a Price server.
         self.price = PriceClient(self.hass, self.entry)
+        #: Load control events of the meters with a DRLC server.
+        self.drlc = DrlcClient(self.hass, self.entry)
+        #: The coordinator's mirrors of the sleepy meters (store section "mirrors").
+        self.mirror = MeterMirrors(self.hass, self.entry)
         #: HA's Smart Energy clients of the meters (the ESI's servers), one per cluster.
         self.clients: tuple[ClusterFollower[Any, Any], ...] = (
             self.messaging,
             self.price,
+            self.drlc,
+            self.mirror,
         )
         self._add_sensors: list[AddEntities] = []
         self._sensors: dict[
@@ -206,7 +214,10 @@ class MeteringFamily(DeviceFamily):
                     "history": self.history.diagnostics(ieee),
                     "messages": self.messaging.diagnostics(ieee),
                     "price": self.price.diagnostics(ieee),
+                    "load_control": self.drlc.diagnostics(ieee),
+                    "mirror": self.mirror.diagnostics(ieee),
                 }
                 for ieee, cluster in self.meters.items()
-            ]
+            ],
+            "mirrors": self.mirror.summary(),
         }

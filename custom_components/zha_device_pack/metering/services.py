@@ -1,4 +1,8 @@
-"""Metering actions: ``request_fast_poll``, ``add_to_energy_dashboard`` and the dashboard.
+"""Metering actions: fast poll, Energy preferences, history, dashboard, the SE clients'.
+
+``request_fast_poll``, ``add_to_energy_dashboard``, ``import_meter_history``, the dashboard,
+and the Smart Energy clients' ``confirm_message``, ``opt_out_of_load_control_event`` and
+``opt_in_to_load_control_event``.
 
 The target is any entity of a meter on our Smart Energy quirk (its summation sensor, say);
 ``create_metering_dashboard`` (``dashboard.py``) has no target: it shows every meter.
@@ -27,6 +31,7 @@ from .dashboard import (
     SERVICE_DASHBOARD,
     async_create_dashboard,
 )
+from .drlc_events import OptError
 
 if TYPE_CHECKING:
     from .family import MeteringFamily
@@ -36,6 +41,8 @@ SERVICE_FAST_POLL: Final = "request_fast_poll"
 SERVICE_ENERGY: Final = "add_to_energy_dashboard"
 SERVICE_IMPORT: Final = "import_meter_history"
 SERVICE_CONFIRM_MESSAGE: Final = "confirm_message"
+SERVICE_OPT_OUT: Final = "opt_out_of_load_control_event"
+SERVICE_OPT_IN: Final = "opt_in_to_load_control_event"
 #: The longest range one import asks for (ten years of hours).
 MAX_IMPORT_DAYS: Final = 3650
 # Our meter entities' unique-id keys (quirks/smart_energy.py) the Energy preferences use.
@@ -82,6 +89,17 @@ SCHEMAS: Final = {
                 vol.Coerce(int), vol.Range(min=0, max=0xFFFF_FFFF)
             ),
         }
+    ),
+    **dict.fromkeys(
+        (SERVICE_OPT_OUT, SERVICE_OPT_IN),
+        vol.Schema(
+            {
+                vol.Required(ATTR_ENTITY_ID): cv.entity_ids,
+                vol.Required("issuer_event_id"): vol.All(
+                    vol.Coerce(int), vol.Range(min=0, max=0xFFFF_FFFF)
+                ),
+            }
+        ),
     ),
 }
 
@@ -197,6 +215,36 @@ async def _confirm_message(family: MeteringFamily, call: ServiceCall) -> None:
             await family.messaging.confirm(ieee, message_id)
 
 
+async def _opt(family: MeteringFamily, call: ServiceCall, *, opt_in: bool) -> None:
+    """Opt in to or out of a load control event of each target's meter, and report it."""
+    event_id: int = call.data["issuer_event_id"]
+    meters = {
+        entity_id: meter_of(family, entity_id).endpoint.device.ieee
+        for entity_id in call.data[ATTR_ENTITY_ID]
+    }
+    for entity_id, ieee in meters.items():  # every refusal before anything changes
+        if family.drlc.cluster(ieee) is None:
+            raise validation_error("metering_no_load_control", entity_id=entity_id)
+        try:
+            family.drlc.check_opt(ieee, event_id, opt_in=opt_in)
+        except OptError as err:
+            raise validation_error(
+                f"metering_load_control_{err.reason}_{'in' if opt_in else 'out'}",
+                entity_id=entity_id,
+                issuer_event_id=event_id,
+            ) from err
+    for ieee in meters.values():
+        family.drlc.opt(ieee, event_id, opt_in=opt_in)
+
+
+async def _opt_out(family: MeteringFamily, call: ServiceCall) -> None:
+    await _opt(family, call, opt_in=False)
+
+
+async def _opt_in(family: MeteringFamily, call: ServiceCall) -> None:
+    await _opt(family, call, opt_in=True)
+
+
 async def _energy(family: MeteringFamily, call: ServiceCall) -> ServiceResponse:
     # imported here: the energy integration is an after-dependency, loaded only if used
     from .energy import async_add_meter  # noqa: PLC0415
@@ -242,6 +290,16 @@ SERVICES: Final[dict[str, FamilyService[MeteringFamily]]] = {
     SERVICE_CONFIRM_MESSAGE: FamilyService(
         schema=SCHEMAS[SERVICE_CONFIRM_MESSAGE],
         handler=_confirm_message,
+        supports_response=SupportsResponse.NONE,
+    ),
+    SERVICE_OPT_OUT: FamilyService(
+        schema=SCHEMAS[SERVICE_OPT_OUT],
+        handler=_opt_out,
+        supports_response=SupportsResponse.NONE,
+    ),
+    SERVICE_OPT_IN: FamilyService(
+        schema=SCHEMAS[SERVICE_OPT_IN],
+        handler=_opt_in,
         supports_response=SupportsResponse.NONE,
     ),
     SERVICE_DASHBOARD: FamilyService(

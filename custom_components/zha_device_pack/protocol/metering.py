@@ -1,4 +1,4 @@
-"""Smart Energy Metering (cluster 0x0702): values, units, status, load profiles, fast poll.
+"""Smart Energy Metering (cluster 0x0702): values, units, status, load profiles, fast poll, mirrors.
 
 Sources: the Smart Energy wire-format reference (research notes smart_energy_reference.md,
 "the reference" below) §1 (attributes, formatting), §2.2 (command payloads), §6 (UTCTime), §8
@@ -59,6 +59,7 @@ _PROFILE_HEADER: Final = struct.Struct("<IBBB")
 _INTERVAL_SIZE: Final = 3
 _FAST_POLL_REQUEST: Final = struct.Struct("<BB")
 _FAST_POLL_RESPONSE: Final = struct.Struct("<BI")
+_MIRROR_ENDPOINT_ID: Final = struct.Struct("<H")
 
 
 # --- enumerations (reference §1.4, §2.2) --------------------------------------------------------
@@ -626,6 +627,84 @@ def decode_fast_poll_mode_response(data: bytes) -> FastPollModeResponse:
         raise MeteringError(f"RequestFastPollModeResponse is 5 bytes, got {len(data)}")
     period, end_time = _FAST_POLL_RESPONSE.unpack(data)
     return FastPollModeResponse(period, end_time)
+
+
+# --- mirroring (reference §2.2 "Mirroring", seed 001 §10.4.5) ----------------------------------
+
+#: EndPointID of RequestMirrorResponse: the ESI cannot mirror; of MirrorRemoved: no mirror was
+#: removed (reference §2.2; Silicon Labs' meter-mirror plugin answers both with it).
+MIRROR_NOT_POSSIBLE: Final = 0xFFFF
+#: The mirror endpoints an EndPointID may name: its low byte, 0x01-0xF0 (reference §2.2).
+FIRST_MIRROR_ENDPOINT: Final = 0x01
+LAST_MIRROR_ENDPOINT: Final = 0xF0
+
+
+def encode_request_mirror() -> bytes:
+    """Encode RequestMirror (Metering server -> client command 0x01): no payload."""
+    return b""
+
+
+def decode_request_mirror(data: bytes) -> None:
+    """Check a RequestMirror payload, which is empty."""
+    if data:
+        raise MeteringError(f"RequestMirror has no payload, got {len(data)} bytes")
+
+
+def encode_remove_mirror() -> bytes:
+    """Encode RemoveMirror (Metering server -> client command 0x02): no payload."""
+    return b""
+
+
+def decode_remove_mirror(data: bytes) -> None:
+    """Check a RemoveMirror payload, which is empty."""
+    if data:
+        raise MeteringError(f"RemoveMirror has no payload, got {len(data)} bytes")
+
+
+def encode_request_mirror_response(endpoint_id: int) -> bytes:
+    """Encode RequestMirrorResponse (client -> server 0x01): EndPointID uint16.
+
+    endpoint_id is the mirror's endpoint (0x01-0xF0) or MIRROR_NOT_POSSIBLE.
+    """
+    _check_mirror_endpoint("RequestMirrorResponse", endpoint_id)
+    return _MIRROR_ENDPOINT_ID.pack(endpoint_id)
+
+
+def decode_request_mirror_response(data: bytes) -> int:
+    """Decode a RequestMirrorResponse payload: the mirror endpoint or MIRROR_NOT_POSSIBLE."""
+    return _decode_mirror_endpoint("RequestMirrorResponse", data)
+
+
+def encode_mirror_removed(endpoint_id: int) -> bytes:
+    """Encode MirrorRemoved (client -> server 0x02): RemovedEndPointID uint16.
+
+    endpoint_id is the endpoint of the mirror removed, MIRROR_NOT_POSSIBLE when there was none.
+    """
+    _check_mirror_endpoint("MirrorRemoved", endpoint_id)
+    return _MIRROR_ENDPOINT_ID.pack(endpoint_id)
+
+
+def decode_mirror_removed(data: bytes) -> int:
+    """Decode a MirrorRemoved payload: the removed endpoint or MIRROR_NOT_POSSIBLE."""
+    return _decode_mirror_endpoint("MirrorRemoved", data)
+
+
+def _check_mirror_endpoint(command: str, endpoint_id: object) -> None:
+    if endpoint_id == MIRROR_NOT_POSSIBLE and _is_int(endpoint_id):
+        return
+    _check_uint(f"{command} endpoint", endpoint_id, LAST_MIRROR_ENDPOINT)
+    if endpoint_id == 0:
+        raise MeteringError(
+            f"{command} endpoint 0 is the ZDO's; mirrors are 0x01-0xf0 or 0xffff"
+        )
+
+
+def _decode_mirror_endpoint(command: str, data: bytes) -> int:
+    if len(data) != _MIRROR_ENDPOINT_ID.size:
+        raise MeteringError(f"{command} is 2 bytes, got {len(data)}")
+    (endpoint_id,) = _MIRROR_ENDPOINT_ID.unpack(data)
+    _check_mirror_endpoint(command, endpoint_id)
+    return int(endpoint_id)
 
 
 # --- summations and profiles over time ----------------------------------------------------------

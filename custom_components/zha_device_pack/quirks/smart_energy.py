@@ -43,7 +43,9 @@ from zigpy.zcl.helpers import ReportingConfig
 
 from ..protocol import metering
 from .exceptions import NoAnswerError, raise_if_default_response
+from .smart_energy_drlc import SmartEnergyDrlc
 from .smart_energy_messaging import SmartEnergyMessaging
+from .smart_energy_mirror import answer_mirror_frame
 from .smart_energy_price import SmartEnergyPrice
 from .zha_internals import zigpy_enum8
 
@@ -149,6 +151,8 @@ class SmartEnergyMetering(CustomCluster, Metering):
                 "intervals": ProfileIntervals,
             },
         )
+        # RequestMirror and RemoveMirror carry no payload (§2.2 "Mirroring"); the meter sends
+        # them to the coordinator's mirror endpoints, answered in ``smart_energy_mirror``
         request_mirror: Final = ZCLCommandDef(
             id=t.uint8_t(0x01),  # type: ignore-next
             schema={},  # type: ignore[arg-type]
@@ -189,7 +193,23 @@ class SmartEnergyMetering(CustomCluster, Metering):
 
 
 class SmartEnergyZigpyDevice(CustomZigpyDevice):
-    """Hears ZCL frames of Smart Energy (0x0109) endpoints (zigpy 2.3.0 drops them)."""
+    """Hears ZCL frames of Smart Energy (0x0109) endpoints (zigpy 2.3.0 drops them).
+
+    A meter's frames for the coordinator's mirror endpoints (discovery, RequestMirror,
+    RemoveMirror) are answered by ``smart_energy_mirror`` first.
+    """
+
+    def packet_received(self, packet: t.ZigbeePacket) -> None:
+        """Answer mirror frames; hand everything else to zigpy."""
+        if has_smart_energy_meter(self) and answer_mirror_frame(self, packet):
+            # heard all the same (ZHA's availability of a sleepy meter follows last_seen)
+            self.last_seen = packet.timestamp
+            if packet.lqi is not None:
+                self.lqi = packet.lqi
+            if packet.rssi is not None:
+                self.rssi = packet.rssi
+            return
+        super().packet_received(packet)
 
     def custom_profile_packet_received(self, packet: t.ZigbeePacket) -> None:
         """Handle a 0x0109 frame as ZCL, like zigpy handles 0x0104."""
@@ -272,6 +292,8 @@ def quirks() -> list[QuirkBuilder]:
         )
         # likewise only where the meter has a Price server
         .replace_cluster_occurrences(SmartEnergyPrice, replace_client_instances=False)
+        # and where it has a DRLC server
+        .replace_cluster_occurrences(SmartEnergyDrlc, replace_client_instances=False)
     ]
 
 

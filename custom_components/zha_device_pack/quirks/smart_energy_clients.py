@@ -19,6 +19,10 @@ from zhaquirks.builder import QuirkBuilder
 import zigpy.device
 from zigpy.zcl.clusters.smartenergy import Drlc, Messaging, Price
 
+from .esi_drlc import EsiDrlc
+from .esi_messaging import EsiMessaging
+from .esi_price import EsiPrice
+from .esi_time import EsiTime
 from .smart_energy import (
     SMART_ENERGY_PROFILE,
     SmartEnergyZigpyDevice,
@@ -55,4 +59,8 @@ def quirks() -> list[QuirkBuilder]:
         .zigpy_device_class(SmartEnergyZigpyDevice)
         # the ESI servers' client clusters: .replace_cluster_occurrences(<EsiCluster>,
         # replace_server_instances=False) per cluster
+        .replace_cluster_occurrences(EsiPrice, replace_server_instances=False)
+        .replace_cluster_occurrences(EsiTime, replace_server_instances=False)
+        .replace_cluster_occurrences(EsiMessaging, replace_server_instances=False)
+        .replace_cluster_occurrences(EsiDrlc, replace_server_instances=False)
     ]

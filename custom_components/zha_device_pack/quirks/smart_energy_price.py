@@ -8,8 +8,12 @@ payloads.
 
 Decoded commands reach listeners as zigpy listener events:
 
-- ``se_price_published(PublishPrice)``: an unsolicited PublishPrice, also the answer to
-  GetCurrentPrice.
+- ``se_price_published(PublishPrice) -> Status | None``: an unsolicited PublishPrice, also
+  the answers to GetCurrentPrice and GetScheduledPrices. The listener returns how the client
+  took it: SUCCESS, or a refusal (DUPLICATE_EXISTS for an issuer event id it already holds,
+  FAILURE for an expired or overlapped price: Silicon Labs' price-client.c). A refusal is
+  answered with a Default Response carrying it (ZCL: an error status is always reported), a
+  success only when the ESI asked for one and no PriceAcknowledgement answers instead.
 
 A frame the codec refuses is logged and dropped.
 """
@@ -92,7 +96,12 @@ class SmartEnergyPrice(CustomCluster, Price):
                 payload.hex(),
             )
             return
-        self.listener_event("se_price_published", price)
+        statuses = self.listener_event("se_price_published", price)
+        status = next((s for s in statuses if s is not None), Status.SUCCESS)
+        if status != Status.SUCCESS or not (
+            hdr.frame_control.disable_default_response or price.acknowledgement_required
+        ):
+            self.send_default_rsp(hdr, Status(status))
 
     async def request_current_price(
         self, *, rx_on_when_idle: bool = True
@@ -122,6 +131,27 @@ class SmartEnergyPrice(CustomCluster, Price):
         price = se_price.decode_publish_price(bytes(answer.payload))
         self.listener_event("se_price_published", price)
         return price
+
+    async def request_scheduled_prices(
+        self, request: se_price.GetScheduledPrices
+    ) -> None:
+        """Send GetScheduledPrices; its PublishPrice answers reach the listeners.
+
+        The ESI answers with one PublishPrice per event, each carrying the request's sequence
+        number (or a Default Response NOT_FOUND). zigpy 2.3.0 matches an answer to a pending
+        request by sequence number (``Device._maybe_match_response``): the first one would
+        resolve the request, and every later one arriving before the request's task resumes
+        hits the same, already resolved future and is dropped as "probably duplicate
+        response". So the request expects no reply: nothing is pending, and every answer
+        goes the unsolicited way, through ``handle_cluster_request``, to the listeners.
+        """
+        payload = se_price.encode_get_scheduled_prices(request)
+        try:
+            await self.get_scheduled_prices(
+                payload=t.Bytes(payload), expect_reply=False
+            )
+        except (DeliveryError, TimeoutError) as err:
+            raise NoAnswerError("the meter did not receive GetScheduledPrices") from err
 
     async def acknowledge_price(self, ack: se_price.PriceAcknowledgement) -> None:
         """Send PriceAcknowledgement.

@@ -66,6 +66,7 @@ from tests.simulator.device import (
     ClusterResponse,
     CommandContext,
     HandlerResult,
+    RecordedFrame,
     SimCluster,
     SimDevice,
 )
@@ -77,7 +78,9 @@ from .common import (
     add_poll_control,
     resolve_ieee,
 )
+from .se_drlc import DrlcServer
 from .se_messaging import MessagingServer
+from .se_mirror import MirrorClient
 from .se_price import PriceServer
 
 Status = foundation.Status
@@ -900,6 +903,24 @@ class SEMeterDevice(SimDevice):
     messaging: MessagingServer | None = None
     #: The Price server (``price=True``), else None.
     price: PriceServer | None = None
+    #: The DRLC server (``drlc=True``), else None.
+    drlc: DrlcServer | None = None
+    #: The meter's side of mirroring (``mirror=True``), else None.
+    mirror: MirrorClient | None = None
+
+    async def handle_frame(self, frame: RecordedFrame) -> None:
+        """Take the ESI's answers to the mirror discovery; the rest as any device."""
+        if self.mirror is not None and self.mirror.consumes(frame):
+            return
+        await super().handle_frame(frame)
+
+    def _report_destination(self, cluster: SimCluster) -> int:
+        """Send the Metering and Basic reports to the mirror once the meter has one."""
+        if self.mirror is not None:
+            endpoint = self.mirror.report_destination(cluster)
+            if endpoint is not None:
+                return endpoint
+        return super()._report_destination(cluster)
 
 
 def meter(device: SimDevice) -> SEMeter:
@@ -1083,13 +1104,15 @@ def se_electricity_meter(
     utc_offset: int = 0,
     messaging: bool = False,
     price: bool = False,
+    drlc: bool = False,
     **kwargs: Any,
 ) -> SEMeterDevice:
     """An SE electricity meter (mains, rx-on) with import, PV export and tiers 1-4.
 
     ``messaging=True`` adds a Messaging server (0x0703, ``models/se_messaging.py``) on
     endpoint 1: ``device.messaging``. ``price=True`` adds a Price server (0x0700,
-    ``models/se_price.py``): ``device.price``.
+    ``models/se_price.py``): ``device.price``. ``drlc=True`` adds a
+    DRLC server (0x0701, ``models/se_drlc.py``): ``device.drlc``.
 
     ``outages`` default: one power failure 4 h 50 min - 4 h 20 min before ``wall_clock``
     (with 60-minute intervals the interval ending 4 h before it is invalid).
@@ -1156,6 +1179,8 @@ def se_electricity_meter(
         device.messaging = MessagingServer(ep)
     if price:
         device.price = PriceServer(ep)
+    if drlc:
+        device.drlc = DrlcServer(ep)
     _finish(meter_, metering)
     return device
 
@@ -1176,12 +1201,16 @@ def se_gas_meter(
     long_poll_interval: int = 28,
     day_consumption: bool = False,
     utc_offset: int = 0,
+    mirror: bool = False,
     **kwargs: Any,
 ) -> SEMeterDevice:
     """A sleepy SE gas meter: long poll 7 s (28 qs), check-in every 15 min (3600 qs).
 
     ``announce_extra=1``: its GetProfileResponse announces one interval more than it
     carries (the parsing caveat of [REF §2.2]); set 0 for a well-behaved meter.
+    ``mirror=True``: it mirrors itself on the ESI [AN §10.4.5] (``se_mirror.MirrorClient``
+    as ``device.mirror``: ``start_mirroring()`` discovers, requests and pushes; its
+    Metering and Basic reports then go to the mirror endpoint).
     """
     kwargs.setdefault("sleepy", True)
     device = SEMeterDevice(
@@ -1233,6 +1262,8 @@ def se_gas_meter(
     )
     ep.add_output_cluster(general.Time)
     _finish(meter_, metering)
+    if mirror:
+        device.mirror = MirrorClient(device)
     return device
 
 

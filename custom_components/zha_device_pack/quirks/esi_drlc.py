@@ -1,0 +1,120 @@
+"""Smart Energy DRLC (0x0701) with HA as the ESI: a load controller's DRLC client, served.
+
+zigpy hands a device's client -> server commands to its *client* cluster object, so the
+ESI's DRLC server lives on the load controller's DRLC client instances
+(``quirks/smart_energy_clients.py`` replaces them with this class). The client -> server
+commands (reference §4.2) are decoded by the codec ``protocol.se_drlc`` and passed on:
+
+- ``se_event_status_reported(ReportEventStatus)``: acknowledged with a Default Response
+  SUCCESS when the device asks for one;
+- ``se_scheduled_events_requested(ZCLHeader, GetScheduledEvents)``: the listener answers with
+  ``send_load_control_event(..., tsn=hdr.tsn)`` per event, or ``send_not_found(hdr)``
+  (Default Response NOT_FOUND when there are none, seed 001 §10.1.1).
+
+A malformed request is answered with MALFORMED_COMMAND. The ESI's server -> client commands
+are sent with a Default Response requested; ``send_*`` return the device's status.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from zigpy import types as t
+from zigpy.zcl import foundation
+from zigpy.zcl.foundation import Status, ZCLCommandDef
+
+from ..protocol import se_drlc
+from .exceptions import DEFAULT_RESPONSE
+from .smart_energy_drlc import C2S, SmartEnergyDrlc
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class EsiDrlc(SmartEnergyDrlc):
+    """A load controller's DRLC client, served by HA's DRLC server."""
+
+    def handle_cluster_request(
+        self,
+        hdr: foundation.ZCLHeader,
+        args: Any,
+        *,
+        dst_addressing: Any = None,
+    ) -> None:
+        """Decode the device's reports and requests and pass them to the listeners."""
+        if hdr.direction != foundation.Direction.Client_to_Server:
+            super().handle_cluster_request(hdr, args, dst_addressing=dst_addressing)
+            return
+        command_id = int(hdr.command_id)
+        payload = bytes(getattr(args, "payload", b""))
+        try:
+            if command_id == C2S.REPORT_EVENT_STATUS:
+                report = se_drlc.decode_report_event_status(payload)
+                self.listener_event("se_event_status_reported", report)
+            elif command_id == C2S.GET_SCHEDULED_EVENTS:
+                request = se_drlc.decode_get_scheduled_events(payload)
+                self.listener_event("se_scheduled_events_requested", hdr, request)
+                return
+            else:
+                self.send_default_rsp(hdr, Status.UNSUP_CLUSTER_COMMAND)
+                return
+        except se_drlc.DrlcError as err:
+            _LOGGER.warning(
+                "%s: DRLC request 0x%02x refused (%s): %s",
+                self.endpoint.device.ieee,
+                command_id,
+                err,
+                payload.hex(),
+            )
+            self.send_default_rsp(hdr, Status.MALFORMED_COMMAND)
+            return
+        if not hdr.frame_control.disable_default_response:
+            self.send_default_rsp(hdr, Status.SUCCESS)
+
+    def send_not_found(self, hdr: foundation.ZCLHeader) -> None:
+        """Answer a request with a Default Response NOT_FOUND (no events)."""
+        self.send_default_rsp(hdr, Status.NOT_FOUND)
+
+    async def send_load_control_event(
+        self, event: se_drlc.LoadControlEvent, *, tsn: int | None = None
+    ) -> Status:
+        """Send LoadControlEvent; with ``tsn`` it answers GetScheduledEvents."""
+        payload = t.Bytes(se_drlc.encode_load_control_event(event))
+        return await self._send(self.ClientCommandDefs.load_control_event, payload, tsn)
+
+    async def send_cancel_load_control_event(
+        self, cancel: se_drlc.CancelLoadControlEvent
+    ) -> Status:
+        """Send CancelLoadControlEvent; return the device's status."""
+        payload = t.Bytes(se_drlc.encode_cancel_load_control_event(cancel))
+        return await self._send(
+            self.ClientCommandDefs.cancel_load_control_event, payload, None
+        )
+
+    async def send_cancel_all_load_control_events(
+        self, cancel: se_drlc.CancelAllLoadControlEvents
+    ) -> Status:
+        """Send CancelAllLoadControlEvents; return the device's status."""
+        payload = t.Bytes(se_drlc.encode_cancel_all_load_control_events(cancel))
+        return await self._send(
+            self.ClientCommandDefs.cancel_all_load_control_events, payload, None
+        )
+
+    async def _send(
+        self, command: ZCLCommandDef, payload: t.Bytes, tsn: int | None
+    ) -> Status:
+        if tsn is not None:
+            # an answer: the request's sequence number, no Default Response asked for
+            await self.client_command(
+                command.id, payload=payload, tsn=tsn, disable_default_response=True
+            )
+            return Status.SUCCESS
+        answer = await self.client_command(
+            command.id,
+            payload=payload,
+            expect_reply=True,
+            disable_default_response=False,
+        )
+        if isinstance(answer, DEFAULT_RESPONSE):
+            return Status(getattr(answer, "status", Status.SUCCESS))
+        return Status.SUCCESS

@@ -1,0 +1,141 @@
+"""Smart Energy Messaging (0x0703) with HA as the ESI: a display's Messaging client, served.
+
+zigpy hands a device's client -> server commands to its *client* cluster object (the frame's
+source cluster), so the ESI's Messaging server lives on the display's Messaging client
+instances (``quirks/smart_energy_clients.py`` replaces them with this class). The
+client -> server commands are decoded by the codec ``protocol.se_messaging`` (reference §5)
+and passed to the listeners:
+
+- ``se_last_message_requested(ZCLHeader)``: GetLastMessage; the listener answers with
+  ``send_display_message(..., tsn=hdr.tsn)`` or ``send_not_found(hdr)`` (Default Response
+  NOT_FOUND, reference §5);
+- ``se_message_confirmed(MessageConfirmation)``: MessageConfirmation, acknowledged with a
+  Default Response SUCCESS when the device asks for one;
+- ``se_message_cancellation_requested(ZCLHeader, GetMessageCancellation)``: the listener
+  answers with ``send_cancel_all_messages(..., tsn=hdr.tsn)`` or ``send_not_found``.
+
+A malformed request is answered with a Default Response MALFORMED_COMMAND. The ESI's
+server -> client commands (DisplayMessage, CancelMessage, CancelAllMessages) are sent with a
+Default Response requested, so a device that refuses one says so (``send_*`` return the
+status).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Final
+
+from zigpy import types as t
+from zigpy.zcl import foundation
+from zigpy.zcl.foundation import Status, ZCLCommandDef
+
+from ..protocol import se_messaging
+from .exceptions import DEFAULT_RESPONSE
+from .smart_energy_messaging import C2S, SmartEnergyMessaging
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class EsiMessaging(SmartEnergyMessaging):
+    """A device's Messaging client, served by HA's Messaging server."""
+
+    class ServerCommandDefs(SmartEnergyMessaging.ServerCommandDefs):
+        """Client -> server commands, with the SE 1.2a GetMessageCancellation."""
+
+        get_message_cancellation: Final = ZCLCommandDef(
+            id=t.uint8_t(C2S.GET_MESSAGE_CANCELLATION),  # type: ignore-next
+            schema={"payload": t.Bytes},  # type: ignore[arg-type]
+        )
+
+    def handle_cluster_request(
+        self,
+        hdr: foundation.ZCLHeader,
+        args: Any,
+        *,
+        dst_addressing: Any = None,
+    ) -> None:
+        """Decode the device's requests to the ESI and pass them to the listeners."""
+        if hdr.direction != foundation.Direction.Client_to_Server:
+            super().handle_cluster_request(hdr, args, dst_addressing=dst_addressing)
+            return
+        command_id = int(hdr.command_id)
+        payload = bytes(getattr(args, "payload", b""))
+        try:
+            if command_id == C2S.GET_LAST_MESSAGE:
+                self.listener_event("se_last_message_requested", hdr)
+                return
+            if command_id == C2S.MESSAGE_CONFIRMATION:
+                confirmation = se_messaging.decode_message_confirmation(payload)
+                self.listener_event("se_message_confirmed", confirmation)
+            elif command_id == C2S.GET_MESSAGE_CANCELLATION:
+                request = se_messaging.decode_get_message_cancellation(payload)
+                self.listener_event("se_message_cancellation_requested", hdr, request)
+                return
+            else:
+                self.send_default_rsp(hdr, Status.UNSUP_CLUSTER_COMMAND)
+                return
+        except se_messaging.MessagingError as err:
+            _LOGGER.warning(
+                "%s: Messaging request 0x%02x refused (%s): %s",
+                self.endpoint.device.ieee,
+                command_id,
+                err,
+                payload.hex(),
+            )
+            self.send_default_rsp(hdr, Status.MALFORMED_COMMAND)
+            return
+        if not hdr.frame_control.disable_default_response:
+            self.send_default_rsp(hdr, Status.SUCCESS)
+
+    def send_not_found(self, hdr: foundation.ZCLHeader) -> None:
+        """Answer a request with a Default Response NOT_FOUND (nothing to send)."""
+        self.send_default_rsp(hdr, Status.NOT_FOUND)
+
+    async def send_display_message(
+        self, message: se_messaging.DisplayMessage, *, tsn: int | None = None
+    ) -> Status:
+        """Send DisplayMessage; return the device's Default Response status.
+
+        With ``tsn`` it answers a GetLastMessage (no Default Response asked for).
+        """
+        payload = t.Bytes(se_messaging.encode_display_message(message))
+        return await self._send(self.ClientCommandDefs.display_message, payload, tsn)
+
+    async def send_cancel_message(self, message_id: int) -> Status:
+        """Send CancelMessage (control 0x00, reference §5); return the device's status."""
+        payload = se_messaging.encode_cancel_message(
+            se_messaging.CancelMessage(message_id)
+        )
+        return await self._send(
+            self.ClientCommandDefs.cancel_message, t.Bytes(payload), None
+        )
+
+    async def send_cancel_all_messages(
+        self, implementation_time: int, *, tsn: int | None = None
+    ) -> Status:
+        """Send CancelAllMessages; with ``tsn`` it answers GetMessageCancellation."""
+        payload = se_messaging.encode_cancel_all_messages(
+            se_messaging.CancelAllMessages(implementation_time)
+        )
+        return await self._send(
+            self.ClientCommandDefs.cancel_all_messages, t.Bytes(payload), tsn
+        )
+
+    async def _send(
+        self, command: ZCLCommandDef, payload: t.Bytes, tsn: int | None
+    ) -> Status:
+        if tsn is not None:
+            # an answer: same sequence number, no Default Response asked for
+            await self.client_command(
+                command.id, payload=payload, tsn=tsn, disable_default_response=True
+            )
+            return Status.SUCCESS
+        answer = await self.client_command(
+            command.id,
+            payload=payload,
+            expect_reply=True,
+            disable_default_response=False,
+        )
+        if isinstance(answer, DEFAULT_RESPONSE):
+            return Status(getattr(answer, "status", Status.SUCCESS))
+        return Status.SUCCESS

@@ -1,0 +1,1 @@
+"""Tests of HA as the home's ESI (Smart Energy servers)."""
