@@ -415,3 +415,16 @@ async def test_events_survive_a_restart(
     await wait_reports(zigbee, device, 5)
     # opted out and back in before the start: a full participation, 0x03
     assert statuses(device)[4] == (0x0D0E0F01, 0x03)
+
+    # a rejoin (Device_annce, same cluster objects): the scheduled events are asked again
+    assert device.announce()
+    await zigbee.wait_for(
+        lambda: (
+            len(
+                device.frames(cluster=DRLC, command=GET_SCHEDULED_EVENTS, general=False)
+            )
+            == 3
+        ),
+        what="GetScheduledEvents after the rejoin",
+    )
+    await settle(hass, zigbee)

@@ -144,6 +144,22 @@ async def test_no_last_message_displays_nothing(
     assert state.attributes.get("event_type") is None
     assert not [n for n in notifications(hass) if str(device.ieee) in n]
 
+    # a rejoin (Device_annce, same cluster objects): the last message is asked for again
+    assert device.announce()
+    await zigbee.wait_for(
+        lambda: (
+            len(
+                device.frames(
+                    cluster=MESSAGING, command=GET_LAST_MESSAGE, general=False
+                )
+            )
+            == 2
+        ),
+        what="GetLastMessage after the rejoin",
+    )
+    await zigbee.network.settle()
+    await hass.async_block_till_done()
+
 
 async def test_display_confirm_cancel(
     hass: HomeAssistant, pack_setup: MockConfigEntry, zigbee: ZigbeeHarness

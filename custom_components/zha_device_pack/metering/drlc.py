@@ -223,6 +223,14 @@ class DrlcClient(ClusterFollower[SmartEnergyDrlc, _Meter]):
             f"{DOMAIN} GetScheduledEvents {ieee}",
         )
 
+    def rejoined(self, ieee: EUI64, cluster: SmartEnergyDrlc, state: _Meter) -> None:
+        """Ask again after a rejoin: the meter may have missed events while away."""
+        self.entry.async_create_background_task(
+            self.hass,
+            self._request_scheduled_events(ieee, cluster),
+            f"{DOMAIN} GetScheduledEvents {ieee}",
+        )
+
     async def _request_scheduled_events(
         self, ieee: EUI64, cluster: SmartEnergyDrlc
     ) -> None:

@@ -193,6 +193,12 @@ class MessagingClient(ClusterFollower[SmartEnergyMessaging, _Meter]):
             f"{DOMAIN} GetLastMessage {ieee}",
         )
 
+    def rejoined(
+        self, ieee: EUI64, cluster: SmartEnergyMessaging, state: _Meter
+    ) -> None:
+        """Ask again after a rejoin: the meter may have sent a message while away."""
+        self.attached(ieee, cluster, state)
+
     def forgotten(self, ieee: EUI64, state: _Meter) -> None:
         """Dismiss the removed meter's notifications and drop its stored messages."""
         self._cancel_timer(state)
