@@ -15,13 +15,14 @@ import struct
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_capture_events,
     async_fire_time_changed,
 )
 
@@ -110,8 +111,8 @@ async def test_load_control_events(
         "sensor", DOMAIN, f"{device.ieee}-esi_load_control_status"
     )
     assert sensor is not None
-    statuses: list[Event] = []
-    hass.bus.async_listen(f"{DOMAIN}_load_control_status", statuses.append)
+    # captured by a callback: a plain ``list.append`` would run in the executor, late
+    statuses = async_capture_events(hass, f"{DOMAIN}_load_control_status")
 
     def heater() -> str | None:
         state = hass.states.get(switch)

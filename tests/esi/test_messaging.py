@@ -13,13 +13,14 @@ import struct
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_capture_events,
     async_fire_time_changed,
 )
 from zigpy.zcl.foundation import Status
@@ -117,8 +118,8 @@ async def test_display_confirm_last_message_cancel(
     client.set_clock(dt_util.utcnow())
     device_id = zha_bridge.zha_device_id(hass, display.ieee)
     assert device_id is not None
-    confirmed: list[Event] = []
-    hass.bus.async_listen(f"{DOMAIN}_message_confirmed", confirmed.append)
+    # captured by a callback: a plain ``list.append`` would run in the executor, late
+    confirmed = async_capture_events(hass, f"{DOMAIN}_message_confirmed")
 
     # -- bad input: nothing sent, nothing stored -------------------------------------
     for data, key in (

@@ -80,8 +80,18 @@ def publish_price(
     control: int = 0,
     currency: int = EUR,
     unit: int = KWH,
+    price_ratio: int = 0xFF,
+    generation_price: int = 0xFFFF_FFFF,
+    generation_price_ratio: int = 0xFF,
+    alternate_cost: int = 0xFFFF_FFFF,
+    alternate_cost_unit: int = 0xFF,
+    alternate_cost_digits: int = 0,
+    block_thresholds: int = 0,
 ) -> bytes:
-    """Return a PublishPrice payload from the reference §3.2 field table (fields 1-19)."""
+    """Return a PublishPrice payload from the reference §3.2 field table (fields 1-19).
+
+    Fields 12-18 default to "not used" (0xFF / 0xFFFFFFFF), 0 digits and 0 thresholds.
+    """
     raw = label.encode()
     return (
         struct.pack("<IB", provider_id, len(raw))
@@ -91,13 +101,18 @@ def publish_price(
         + bytes((digits << 4 | tier, tiers << 4 | tier))  # register tier = tier
         + struct.pack("<IHI", start, duration, price)
         # 12 PriceRatio, 13 GenerationPrice, 14 GenerationPriceRatio, 15
-        # AlternateCostDelivered: not used; 16 AlternateCostUnit not used, 17 its digits 0,
-        # 18 NumberOfBlockThresholds 0, 19 PriceControl
-        + bytes((0xFF,))
-        + b"\xff\xff\xff\xff"
-        + bytes((0xFF,))
-        + b"\xff\xff\xff\xff"
-        + bytes((0xFF, 0x00, 0x00, control))
+        # AlternateCostDelivered, 16 AlternateCostUnit, 17 its digits (high nibble),
+        # 18 NumberOfBlockThresholds, 19 PriceControl
+        + struct.pack(
+            "<BIBI",
+            price_ratio,
+            generation_price,
+            generation_price_ratio,
+            alternate_cost,
+        )
+        + bytes(
+            (alternate_cost_unit, alternate_cost_digits << 4, block_thresholds, control)
+        )
     )
 
 
@@ -476,3 +491,170 @@ async def test_follow_price_entity_and_restart(
     # still following after the restart
     hass.states.async_set("sensor.tariff", "0.2", {"unit_of_measurement": "GBP/m³"})
     await shown("0.2 GBP/m³")
+
+
+async def test_block_prices_and_optional_fields(
+    hass: HomeAssistant,
+    pack_setup: MockConfigEntry,
+    zigbee: ZigbeeHarness,
+) -> None:
+    """Block prices from the ESI's Price server attributes; PublishPrice fields 12-18."""
+    display, _ = await join_display(hass, zigbee, "00:0d:6f:00:0b:00:02:04")
+    await display.sync_time()
+    family = pack_setup.runtime_data.families["esi"]
+    display.consumption = Decimal("12.5")  # kWh this block period
+    base: dict[str, Any] = {
+        "price": "0.20",
+        "currency": "EUR",
+        "tier": 2,
+        "number_of_tiers": 3,
+        "block_thresholds": [10, "25"],
+        "block_prices": ["0.20", 0.30, "0.45"],
+    }
+
+    # -- bad input: nothing sent, nothing stored ---------------------------------------
+    for data, key in (
+        ({"block_thresholds": [25, 10]}, "esi_block_thresholds_not_increasing"),
+        ({"block_thresholds": [0, 10]}, "esi_block_thresholds_not_increasing"),
+        (
+            {"block_thresholds": list(range(1, 17)), "block_prices": [1] * 17},
+            "esi_block_thresholds_too_many",
+        ),
+        ({"block_prices": [0.2, 0.3]}, "esi_block_prices_count"),
+        ({"block_thresholds": []}, "esi_block_prices_count"),
+        ({"block_thresholds": [10.0005, 25]}, "esi_block_threshold_not_representable"),
+        (
+            {"block_prices": [0.2, 0.305, 0.45], "trailing_digits": 2},
+            "esi_price_not_representable",
+        ),
+        ({"block_prices": [0.2, -0.3, 0.45]}, "esi_price_negative"),
+        ({"tier": 16, "number_of_tiers": 20}, "esi_block_tier_out_of_range"),
+        ({"price_ratio": 0}, "esi_ratio_out_of_range"),
+        ({"price_ratio": 25.5}, "esi_ratio_out_of_range"),
+        ({"generation_price_ratio": 1.25}, "esi_ratio_out_of_range"),
+        (
+            {"alternate_cost": 0.1855, "alternate_cost_trailing_digits": 3},
+            "esi_price_not_representable",
+        ),
+        ({"alternate_cost": -1}, "esi_price_negative"),
+    ):
+        with pytest.raises(ServiceValidationError) as err:
+            await call(hass, {**base, **data})
+        assert err.value.translation_key == key, data
+    assert not published(display)
+    assert family.price.events == {}
+    assert family.price.blocks == {}
+    assert display.price_reads == []
+
+    # -- every optional field of the Digi X2's PublishPriceRecord ----------------------
+    response = await call(
+        hass,
+        {
+            **base,
+            "rate_label": "Block",
+            "issuer_event_id": 0x01020305,
+            "provider_id": 0x0A0B0C0E,
+            "price_ratio": 1.5,
+            "generation_price": 0.08,
+            "generation_price_ratio": "0.7",
+            "alternate_cost": 0.185,
+            "alternate_cost_unit": 2,  # Silicon Labs' number for kg CO2: sent as 0x01
+        },
+    )
+    assert response["devices"][0]["result"] == "sent"
+    (frame,) = published(display)
+    (current_time,) = struct.unpack_from("<I", frame.payload, 4 + 1 + 5 + 4)
+    assert frame.data == bytes((FC_SERVER_TO_CLIENT, frame.tsn, PUBLISH_PRICE)) + (
+        publish_price(
+            provider_id=0x0A0B0C0E,
+            label="Block",
+            issuer_event_id=0x01020305,
+            current_time=current_time,
+            digits=2,
+            tier=2,
+            tiers=3,
+            start=0,
+            duration=UNTIL_CHANGED,
+            price=20,
+            price_ratio=15,  # tenths
+            generation_price=8,
+            generation_price_ratio=7,
+            alternate_cost=185,  # 0.185 with 3 digits
+            alternate_cost_unit=0x01,  # kg CO2 per kWh (NXP, Exegin, Digi: §8)
+            alternate_cost_digits=3,
+            block_thresholds=2,  # field 18
+        )
+    )
+
+    # -- the display reads the blocks from the ESI and shows the price of its block ----
+    await zigbee.wait_for(
+        lambda: display.shown_text == "0.30 EUR/kWh", what="block 2's price"
+    )
+    # NumberOfBlockThresholdsInUse (uint8 0x20), ThresholdMultiplier / Divisor (uint24
+    # 0x22: 1 / 1000, thresholds in Wh), Block1/2Threshold (uint48 0x25: 10000, 25000)
+    thresholds_read, prices_read = display.price_reads
+    assert thresholds_read == (
+        bytes.fromhex("1206 0202 0302 0001 0101"),
+        bytes.fromhex(
+            "120600 20 02"
+            "020200 22 010000"
+            "030200 22 e80300"
+            "000100 25 102700000000"
+            "010100 25 a86100000000"
+        ),
+    )
+    # Tier2Block1..3Price = 0x0400 + 0x10 x 2 + (block - 1) (uint32 0x23: 20, 30, 45)
+    assert prices_read == (
+        bytes.fromhex("2004 2104 2204"),
+        bytes.fromhex("200400 23 14000000 210400 23 1e000000 220400 23 2d000000"),
+    )
+    # a Read Attributes Response: global, server -> client, no Default Response
+    assert {
+        frame.data[0]
+        for frame in display.frames(cluster=PRICE, command=0x01, general=True)
+    } == {FC_DEFAULT_RESPONSE}
+    display.consumption = Decimal(30)
+    assert display.shown_text == "0.45 EUR/kWh"
+    # the tier labels, the price's units; an attribute not served
+    await display.read_price_attributes(
+        [0x0000, 0x0001, 0x0611, 0x0613, 0x0615, 0x0616, 0x0617, 0x0620]
+    )
+    assert display.price_reads[-1][1] == bytes.fromhex(
+        "000000 41 06"
+        + b"Tier 1".hex()  # Tier1PriceLabel, octet string
+        + "010000 41 05"
+        + b"Block".hex()  # the price's tier: its rate label
+        + "110600 20 03"  # NumberOfPriceTiersInUse
+        + "130600 30 01"  # TierBlockMode ActiveBlockPriceTier
+        + "150600 30 00"  # UnitOfMeasure kWh
+        + "160600 21 d203"  # Currency 978
+        + "170600 18 20"  # PriceTrailingDigit: 2, high nibble
+        + "200686"  # CO2: UNSUPPORTED_ATTRIBUTE
+    )
+
+    # -- HA shows it: calendar description, diagnostics ---------------------------------
+    state = hass.states.get(calendar_id(hass))
+    assert state is not None
+    assert state.attributes["description"] == (
+        "Tier 2, until changed, issuer event 16909061; "
+        "blocks: 0.20 up to 10 kWh, 0.30 up to 25 kWh, 0.45 above (EUR/kWh); "
+        "price ratio 1.5; generation price 0.08 EUR/kWh; generation price ratio 0.7; "
+        "alternate cost 0.185 kg CO2/kWh"
+    )
+    (event,) = family.diagnostics()["PriceServer"]["events"]
+    assert event["blocks"] == {
+        "thresholds": [10000, 25000],
+        "prices": [20, 30, 45],
+        "threshold_multiplier": 1,
+        "threshold_divisor": 1000,
+    }
+    assert (event["price_ratio"], event["alternate_cost_unit"]) == (15, 0x01)
+
+    # -- restart: the blocks are kept with their event and served again ----------------
+    assert await hass.config_entries.async_reload(pack_setup.entry_id)
+    await hass.async_block_till_done()
+    assert set(pack_setup.runtime_data.families["esi"].price.blocks) == {0x01020305}
+    await display.read_price_attributes([0x0101, 0x0422])
+    assert display.price_reads[-1][1] == bytes.fromhex(
+        "010100 25 a86100000000 220400 23 2d000000"
+    )

@@ -12,13 +12,14 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_capture_events,
     async_fire_time_changed,
 )
 
@@ -70,8 +71,8 @@ async def test_link_test_measures_latency_and_losses(
     plug.link.hops = 2
     plug.link.hop_latency_ms = 40
     before = len(basic_reads(plug))
-    progress: list[Event] = []
-    hass.bus.async_listen(f"{DOMAIN}_link_test_progress", progress.append)
+    # captured by a callback: a plain ``list.append`` would run in the executor, late
+    progress = async_capture_events(hass, f"{DOMAIN}_link_test_progress")
 
     result = await call(
         hass, "test_link", device_id=device_id(hass, plug), count=5, interval=0

@@ -23,6 +23,7 @@ from zigpy.types import EUI64
 from .. import zha_bridge
 from ..cluster_follower import ClusterFollower
 from ..family import AddEntities, DeviceFamily
+from ..quirks import esi_endpoint
 from ..se_store import SectionStore
 from ..zha_devices import TrackedDeviceEvent
 from .drlc import DrlcServer
@@ -75,15 +76,17 @@ class EsiFamily(DeviceFamily):
         self._esi_entity_makers.setdefault(platform, []).append(make)
 
     async def async_start(self) -> None:
-        """Load the servers' events."""
+        """Load the servers' events; answer the clients' discovery of the ESI endpoint."""
         await self.store.async_load()
         for server in self.servers:
             server.restore(self.store)
         self.time_zone.start()
+        esi_endpoint.install(self)
         self.price.follow(followed_entity(self.entry.options.get(FAMILY, {})))
 
     async def async_stop(self) -> None:
         """Stop the servers; write what is pending."""
+        esi_endpoint.uninstall(self)
         for server in self.servers:
             server.stop()
         self.time_zone.stop()
@@ -133,4 +136,8 @@ class EsiFamily(DeviceFamily):
         return {
             **{type(server).__name__: server.summary() for server in self.servers},
             "TimeServer": self.time_zone.summary(),
+            "EsiEndpoint": {
+                "endpoint": esi_endpoint.ESI_ENDPOINT,
+                "answers_discovery": esi_endpoint.installed(),
+            },
         }

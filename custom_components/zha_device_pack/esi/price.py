@@ -12,6 +12,14 @@ Per device with a Price client on our quirk (``quirks/esi_price.py``) HA is the 
   qualifying event (``se_price.scheduled_prices``), each as a PublishPrice with the
   request's sequence number; none: Default Response NOT_FOUND. An answered event keeps its
   original start and full duration (ZSS's rule for re-sent events).
+- Block prices (SE 1.1): PublishPrice carries only their number (field 18); the thresholds
+  and the price of each block are the Price *server's* attributes (reference §3.1). A
+  display's Read Attributes of them reaches the device's Price client on our quirk, which
+  answers from ``server_attributes``: the price in force, its blocks (thresholds in
+  thousandths of the unit of measure: ThresholdMultiplier 1, ThresholdDivisor 1000;
+  NoTierBlock*N*Price for a price without a tier, Tier*T*Block*N*Price of its tier
+  otherwise), the tier labels ("Tier N", the rate label for its own tier), currency, unit
+  and trailing digit.
 - A PriceAcknowledgement is recorded per device: the device's "Price acknowledged"
   timestamp sensor (what a user automates on: it changes on every acknowledgement and shows
   on the device's page) and the diagnostics.
@@ -118,9 +126,26 @@ ATTR_RATE_LABEL: Final = "rate_label"
 ATTR_START: Final = "start"
 ATTR_DURATION: Final = "duration"
 ATTR_GENERATION_PRICE: Final = "generation_price"
+ATTR_BLOCK_THRESHOLDS: Final = "block_thresholds"
+ATTR_BLOCK_PRICES: Final = "block_prices"
+ATTR_PRICE_RATIO: Final = "price_ratio"
+ATTR_GENERATION_PRICE_RATIO: Final = "generation_price_ratio"
+ATTR_ALTERNATE_COST: Final = "alternate_cost"
+ATTR_ALTERNATE_COST_UNIT: Final = "alternate_cost_unit"
+ATTR_ALTERNATE_COST_TRAILING_DIGITS: Final = "alternate_cost_trailing_digits"
 ATTR_ACKNOWLEDGEMENT_REQUIRED: Final = "acknowledgement_required"
 ATTR_ISSUER_EVENT_ID: Final = "issuer_event_id"
 ATTR_PROVIDER_ID: Final = "provider_id"
+
+#: AlternateCostUnit: its one value, kg CO2 per unit of measure, sent as 0x01 (NXP, Exegin,
+#: Digi); 0x02 (Silicon Labs' number for it) and 0x01 are taken as it too (reference §8).
+ALTERNATE_COST_KG_CO2: Final = "kg_co2"
+_ALTERNATE_COST_UNITS: Final = vol.Any(
+    ALTERNATE_COST_KG_CO2, vol.All(vol.Coerce(int), vol.In([0x01, 0x02]))
+)
+#: PriceRatio and GenerationPriceRatio: tenths, 0.1 to 25.4 (reference §3.2 field 12).
+_RATIO_MIN: Final = Decimal("0.1")
+_RATIO_MAX: Final = Decimal("25.4")
 
 #: ProviderID when none is given: the reference names no default (Digi: none either).
 DEFAULT_PROVIDER_ID: Final = 0
@@ -171,6 +196,17 @@ _PUBLISH_PRICE_FIELDS: Final[dict[Any, Any]] = {
     vol.Optional(ATTR_START): cv.datetime,
     vol.Optional(ATTR_DURATION): vol.Coerce(int),
     vol.Optional(ATTR_GENERATION_PRICE): _decimal,
+    vol.Optional(ATTR_BLOCK_THRESHOLDS): vol.All(cv.ensure_list, [_decimal]),
+    vol.Optional(ATTR_BLOCK_PRICES): vol.All(cv.ensure_list, [_decimal]),
+    vol.Optional(ATTR_PRICE_RATIO): _decimal,
+    vol.Optional(ATTR_GENERATION_PRICE_RATIO): _decimal,
+    vol.Optional(ATTR_ALTERNATE_COST): _decimal,
+    vol.Optional(
+        ATTR_ALTERNATE_COST_UNIT, default=ALTERNATE_COST_KG_CO2
+    ): _ALTERNATE_COST_UNITS,
+    vol.Optional(ATTR_ALTERNATE_COST_TRAILING_DIGITS): vol.All(
+        vol.Coerce(int), vol.Range(min=0, max=se_price.MAX_TRAILING_DIGIT)
+    ),
     vol.Optional(ATTR_ACKNOWLEDGEMENT_REQUIRED, default=False): cv.boolean,
     vol.Optional(ATTR_ISSUER_EVENT_ID): vol.All(
         vol.Coerce(int), vol.Range(min=0, max=se_price.UINT32_MAX)
@@ -229,6 +265,26 @@ def price_from_json(data: Mapping[str, Any]) -> se_price.PublishPrice:
             values["alternate_cost_unit"]
         )
     return se_price.PublishPrice(**values)
+
+
+def blocks_to_json(blocks: se_price.BlockPrices) -> dict[str, Any]:
+    """Return an event's block prices as JSON (the raw attribute values)."""
+    return {
+        "thresholds": list(blocks.thresholds),
+        "prices": list(blocks.prices),
+        "threshold_multiplier": blocks.threshold_multiplier,
+        "threshold_divisor": blocks.threshold_divisor,
+    }
+
+
+def blocks_from_json(data: Mapping[str, Any]) -> se_price.BlockPrices:
+    """Return stored block prices (the codec checks them)."""
+    return se_price.BlockPrices(
+        thresholds=tuple(int(value) for value in data["thresholds"]),
+        prices=tuple(int(value) for value in data["prices"]),
+        threshold_multiplier=int(data["threshold_multiplier"]),
+        threshold_divisor=int(data["threshold_divisor"]),
+    )
 
 
 def _end(price: se_price.PublishPrice) -> int | None:
@@ -307,6 +363,9 @@ class _ClusterListener:
     def se_price_acknowledged(self, ack: se_price.PriceAcknowledgement) -> None:
         self._server.acknowledged(self._ieee, ack)
 
+    def se_price_server_attributes(self) -> dict[int, se_price.AttributeValue]:
+        return self._server.server_attributes()
+
 
 class PriceServer(ClusterFollower[EsiPrice, _Client]):
     """HA's Price server for every device with a Price client."""
@@ -317,6 +376,8 @@ class PriceServer(ClusterFollower[EsiPrice, _Client]):
         self._store = family.store
         #: Stored price events by issuer event id, each with its real start.
         self.events: dict[int, se_price.PublishPrice] = {}
+        #: The block prices of the events that have them, by issuer event id.
+        self.blocks: dict[int, se_price.BlockPrices] = {}
         self._last_event_id = 0
         self._calendars: list[PublishedPricesCalendar] = []
         self._following: str | None = None
@@ -354,11 +415,16 @@ class PriceServer(ClusterFollower[EsiPrice, _Client]):
         self._last_event_id = int(section.get("last_issuer_event_id", 0))
         for data in section.get("events", []):
             try:
-                price = price_from_json(data)
+                values = dict(data)
+                blocks_data = values.pop("blocks", None)
+                price = price_from_json(values)
+                blocks = None if blocks_data is None else blocks_from_json(blocks_data)
             except (se_price.PriceError, KeyError, TypeError, ValueError) as err:
                 _LOGGER.warning("Stored price event dropped (%s): %s", err, data)
                 continue
             self.events[price.issuer_event_id] = price
+            if blocks is not None:
+                self.blocks[price.issuer_event_id] = blocks
         for ieee, data in section.get("acknowledgements", {}).items():
             try:
                 ack = Acknowledgement.from_json(data)
@@ -374,7 +440,7 @@ class PriceServer(ClusterFollower[EsiPrice, _Client]):
             SECTION,
             {
                 "last_issuer_event_id": self._last_event_id,
-                "events": [price_to_json(price) for price in self.events.values()],
+                "events": [self.event_json(price) for price in self.events.values()],
                 "acknowledgements": {
                     str(ieee): client.last_ack.as_json()
                     for ieee, client in self.states()
@@ -393,7 +459,19 @@ class PriceServer(ClusterFollower[EsiPrice, _Client]):
         }
         changed = len(kept) != len(self.events)
         self.events = kept
+        self.blocks = {
+            event_id: blocks
+            for event_id, blocks in self.blocks.items()
+            if event_id in kept
+        }
         return changed
+
+    def event_json(self, price: se_price.PublishPrice) -> dict[str, Any]:
+        """Return a stored event as JSON: its fields, and its block prices if it has any."""
+        data = price_to_json(price)
+        if (blocks := self.blocks.get(price.issuer_event_id)) is not None:
+            data["blocks"] = blocks_to_json(blocks)
+        return data
 
     def _changed(self) -> None:
         self._save()
@@ -425,7 +503,11 @@ class PriceServer(ClusterFollower[EsiPrice, _Client]):
         """Return a new issuer event id: UTCTime now, or larger than every one so far."""
         return max(self.now(), self._last_event_id + 1, *self.events, 0)
 
-    def add_event(self, price: se_price.PublishPrice) -> se_price.PublishPrice:
+    def add_event(
+        self,
+        price: se_price.PublishPrice,
+        blocks: se_price.BlockPrices | None = None,
+    ) -> se_price.PublishPrice:
         """Store an event (its "now" start resolved); refuse a duplicate issuer event id."""
         now = self.now()
         if price.issuer_event_id in self.events:
@@ -434,6 +516,8 @@ class PriceServer(ClusterFollower[EsiPrice, _Client]):
             )
         stored = dataclasses.replace(price, start_time=price.starts_at(now))
         self.events[stored.issuer_event_id] = stored
+        if blocks is not None:
+            self.blocks[stored.issuer_event_id] = blocks
         self._last_event_id = max(self._last_event_id, stored.issuer_event_id)
         self._prune(now)
         self._changed()
@@ -442,6 +526,23 @@ class PriceServer(ClusterFollower[EsiPrice, _Client]):
     def current(self) -> se_price.PublishPrice | None:
         """Return the price in force now."""
         return se_price.current_price(self.stored(), self.now())
+
+    def blocks_of(self, price: se_price.PublishPrice) -> se_price.BlockPrices | None:
+        """Return the block prices of a stored event (None: it has none)."""
+        return self.blocks.get(price.issuer_event_id)
+
+    def server_attributes(self) -> dict[int, se_price.AttributeValue]:
+        """Return the Price server attributes of the price in force, for a client's read."""
+        current = self.current()
+        blocks = None if current is None else self.blocks_of(current)
+        try:
+            return se_price.price_server_attributes(current, blocks)
+        except se_price.PriceError as err:
+            # a stored event whose blocks do not match it (edited storage): serve no price
+            _LOGGER.warning(
+                "Price attributes of the price in force not served: %s", err
+            )
+            return se_price.price_server_attributes(None)
 
     def _for_sending(self, price: se_price.PublishPrice) -> se_price.PublishPrice:
         return dataclasses.replace(price, current_time=self.now())
@@ -511,9 +612,13 @@ class PriceServer(ClusterFollower[EsiPrice, _Client]):
         self,
         price: se_price.PublishPrice,
         clients: Mapping[EUI64, EsiPrice],
+        blocks: se_price.BlockPrices | None = None,
     ) -> dict[str, Any]:
-        """Store ``price`` and send it to ``clients``; return the per-device results."""
-        stored = self.add_event(price)
+        """Store ``price`` and send it to ``clients``; return the per-device results.
+
+        Stored first: a client that reads the block prices on receipt reads this price's.
+        """
+        stored = self.add_event(price, blocks)
         # a "now" price goes out with StartTime 0; answers later carry its real start
         outgoing = self._for_sending(price)
 
@@ -695,7 +800,7 @@ class PriceServer(ClusterFollower[EsiPrice, _Client]):
         """Return the stored events, the followed entity and the acknowledgements."""
         return {
             "following": self._following,
-            "events": [price_to_json(price) for price in self.stored()],
+            "events": [self.event_json(price) for price in self.stored()],
             "acknowledgements": {
                 ieee_name(self.hass, ieee): client.last_ack.as_json()
                 for ieee, client in self.states()
@@ -704,27 +809,147 @@ class PriceServer(ClusterFollower[EsiPrice, _Client]):
         }
 
 
+def _price_unit(price: se_price.PublishPrice) -> str | None:
+    try:
+        return se_price.price_unit(price.currency, price.unit_of_measure)
+    except se_price.PriceError:
+        return None
+
+
+def _amount(value: Decimal, unit: str | None) -> str:
+    return str(value) if unit is None else f"{value} {unit}"
+
+
 def price_text(price: se_price.PublishPrice) -> str:
     """Return "0.2734 EUR/kWh" (the number alone for a currency not known)."""
-    try:
-        unit = se_price.price_unit(price.currency, price.unit_of_measure)
-    except se_price.PriceError:
-        return str(price.price_decimal)
-    return f"{price.price_decimal} {unit}"
+    return _amount(price.price_decimal, _price_unit(price))
+
+
+def price_details(
+    price: se_price.PublishPrice, blocks: se_price.BlockPrices | None
+) -> list[str]:
+    """Return the optional fields of a price as text, for the calendar's description.
+
+    "blocks: 0.20 up to 10 kWh, 0.30 up to 25 kWh, 0.45 above (EUR/kWh)", "price ratio
+    1.5", "generation price 0.08 EUR/kWh", "generation price ratio 0.8", "alternate cost
+    0.185 kg CO2/kWh".
+    """
+    unit = _price_unit(price)
+    _, _, symbol = (unit or "").partition("/")
+    per = f"/{symbol}" if symbol else ""
+    details: list[str] = []
+    if blocks is not None:
+        thresholds = blocks.threshold_decimals()
+        prices = blocks.price_decimals(price.price_trailing_digit)
+        parts = [
+            f"{value} up to {threshold}{f' {symbol}' if symbol else ''}"
+            for value, threshold in zip(prices, thresholds, strict=False)
+        ]
+        parts.append(f"{prices[-1]} above")
+        details.append(
+            f"blocks: {', '.join(parts)}" + (f" ({unit})" if unit is not None else "")
+        )
+    if price.price_ratio is not None:
+        details.append(f"price ratio {Decimal(price.price_ratio).scaleb(-1)}")
+    if (generation := price.generation_price_decimal) is not None:
+        details.append(f"generation price {_amount(generation, unit)}")
+    if price.generation_price_ratio is not None:
+        details.append(
+            f"generation price ratio {Decimal(price.generation_price_ratio).scaleb(-1)}"
+        )
+    if price.alternate_cost_delivered is not None:
+        cost = se_price.price_to_decimal(
+            price.alternate_cost_delivered, price.alternate_cost_trailing_digit
+        )
+        details.append(f"alternate cost {cost} kg CO2{per}")
+    return details
 
 
 # --- the action ------------------------------------------------------------------------------
 
 
-def _wire_price(name: str, value: Decimal, digits: int) -> int:
+def _wire_price(
+    name: str, value: Decimal, digits: int, maximum: int = se_price.UINT32_MAX
+) -> int:
+    """Return a price (or cost) on the wire; ``maximum`` below 0xFFFFFFFF ("not used")."""
     if value < 0:
         raise validation_error("esi_price_negative", field=name, price=value)
     try:
-        return se_price.price_from_decimal(value, digits)
+        wire = se_price.price_from_decimal(value, digits)
     except se_price.PriceError:
+        wire = maximum + 1
+    if wire > maximum:
         raise validation_error(
             "esi_price_not_representable", field=name, price=value, digits=digits
-        ) from None
+        )
+    return wire
+
+
+def _ratio(name: str, value: Decimal | None) -> int | None:
+    """Return a PriceRatio / GenerationPriceRatio in tenths (None: not used)."""
+    if value is None:
+        return None
+    tenths = value.scaleb(1)
+    if tenths != tenths.to_integral_value() or not _RATIO_MIN <= value <= _RATIO_MAX:
+        raise validation_error(
+            "esi_ratio_out_of_range",
+            field=name,
+            ratio=value,
+            min=_RATIO_MIN,
+            max=_RATIO_MAX,
+        )
+    return int(tenths)
+
+
+def _blocks_from_call(
+    data: Mapping[str, Any], digits: int, tier: int
+) -> se_price.BlockPrices | None:
+    """Return the call's block prices (None: none); refuse what the attributes cannot carry."""
+    thresholds: list[Decimal] = data.get(ATTR_BLOCK_THRESHOLDS) or []
+    prices: list[Decimal] = data.get(ATTR_BLOCK_PRICES) or []
+    if not thresholds and not prices:
+        return None
+    if len(thresholds) > se_price.MAX_BLOCK_THRESHOLDS:
+        raise validation_error(
+            "esi_block_thresholds_too_many",
+            count=len(thresholds),
+            max=se_price.MAX_BLOCK_THRESHOLDS,
+        )
+    if not thresholds or len(prices) != len(thresholds) + 1:
+        raise validation_error(
+            "esi_block_prices_count",
+            prices=len(prices),
+            thresholds=len(thresholds),
+        )
+    previous = Decimal(0)
+    for threshold in thresholds:
+        if threshold <= previous:
+            raise validation_error(
+                "esi_block_thresholds_not_increasing",
+                thresholds=", ".join(str(value) for value in thresholds),
+            )
+        previous = threshold
+    unit: str = data[ATTR_UNIT_OF_MEASURE]
+    wire_thresholds: list[int] = []
+    for threshold in thresholds:
+        try:
+            wire_thresholds.append(se_price.threshold_to_wire(threshold))
+        except se_price.PriceError:
+            raise validation_error(
+                "esi_block_threshold_not_representable",
+                threshold=threshold,
+                unit=unit,
+                step=Decimal(se_price.DEFAULT_THRESHOLD_MULTIPLIER)
+                / se_price.DEFAULT_THRESHOLD_DIVISOR,
+            ) from None
+    if tier > se_price.MAX_NIBBLE_TIER:
+        raise validation_error(
+            "esi_block_tier_out_of_range", tier=tier, max=se_price.MAX_NIBBLE_TIER
+        )
+    return se_price.BlockPrices(
+        thresholds=tuple(wire_thresholds),
+        prices=tuple(_wire_price(ATTR_BLOCK_PRICES, price, digits) for price in prices),
+    )
 
 
 def _decimals(value: Decimal) -> int:
@@ -733,8 +958,11 @@ def _decimals(value: Decimal) -> int:
 
 def price_from_call(
     hass: HomeAssistant, server: PriceServer, data: Mapping[str, Any]
-) -> se_price.PublishPrice:
-    """Return the PublishPrice of a ``publish_price`` call; refuse what the spec does not allow."""
+) -> tuple[se_price.PublishPrice, se_price.BlockPrices | None]:
+    """Return the PublishPrice of a ``publish_price`` call and its block prices.
+
+    Refuse what the spec does not allow.
+    """
     now = dt_util.utcnow()
     currency_code = data.get(ATTR_CURRENCY) or hass.config.currency
     try:
@@ -745,16 +973,42 @@ def price_from_call(
     digits: int = data.get(ATTR_TRAILING_DIGITS, -1)
     generation: Decimal | None = data.get(ATTR_GENERATION_PRICE)
     if digits < 0:
-        digits = max(
-            _decimals(price_value), 0 if generation is None else _decimals(generation)
+        # the digits of the most precise of the prices (block prices share them, §3.1)
+        priced = [price_value, *data.get(ATTR_BLOCK_PRICES, [])]
+        if generation is not None:
+            priced.append(generation)
+        digits = min(
+            max(_decimals(value) for value in priced), se_price.MAX_TRAILING_DIGIT
         )
-        digits = min(digits, se_price.MAX_TRAILING_DIGIT)
     wire_price = _wire_price(ATTR_PRICE, price_value, digits)
     wire_generation = (
         None
         if generation is None
-        else _wire_price(ATTR_GENERATION_PRICE, generation, digits)
+        else _wire_price(
+            ATTR_GENERATION_PRICE, generation, digits, se_price.UINT32_MAX - 1
+        )
     )
+    price_ratio = _ratio(ATTR_PRICE_RATIO, data.get(ATTR_PRICE_RATIO))
+    generation_ratio = _ratio(
+        ATTR_GENERATION_PRICE_RATIO, data.get(ATTR_GENERATION_PRICE_RATIO)
+    )
+    alternate_cost: Decimal | None = data.get(ATTR_ALTERNATE_COST)
+    wire_alternate_cost: int | None = None
+    alternate_digits = 0
+    alternate_unit: se_price.AlternateCostUnit | None = None
+    if alternate_cost is not None:
+        alternate_digits = data.get(
+            ATTR_ALTERNATE_COST_TRAILING_DIGITS,
+            min(_decimals(alternate_cost), se_price.MAX_TRAILING_DIGIT),
+        )
+        wire_alternate_cost = _wire_price(
+            ATTR_ALTERNATE_COST,
+            alternate_cost,
+            alternate_digits,
+            se_price.UINT32_MAX - 1,
+        )
+        # kg CO2 per unit, the one unit: given as "kg_co2", 0x01 or 0x02 (§8), sent 0x01
+        alternate_unit = se_price.AlternateCostUnit.KG_CO2_PER_UNIT_OF_MEASURE
     tier: int = data[ATTR_TIER]
     tiers: int = data.get(ATTR_NUMBER_OF_TIERS, tier)
     if not 0 <= tier <= se_price.MAX_TIER or not tier <= tiers <= se_price.MAX_TIER:
@@ -788,6 +1042,7 @@ def price_from_call(
                 max=se_price.MAX_DURATION_MINUTES,
             )
         duration_minutes = duration
+    blocks = _blocks_from_call(data, digits, tier)
     control = se_price.NO_PRICE_CONTROL
     if data[ATTR_ACKNOWLEDGEMENT_REQUIRED]:
         control |= se_price.PriceControl.ACKNOWLEDGEMENT_REQUIRED
@@ -802,7 +1057,7 @@ def price_from_call(
         )
     extended = bool(extended_tier or extended_tiers)
     try:
-        return se_price.PublishPrice(
+        price = se_price.PublishPrice(
             provider_id=data[ATTR_PROVIDER_ID],
             rate_label=label,
             issuer_event_id=event_id,
@@ -817,7 +1072,13 @@ def price_from_call(
             start_time=start_time,
             duration_minutes=duration_minutes,
             price=wire_price,
+            price_ratio=price_ratio,
             generation_price=wire_generation,
+            generation_price_ratio=generation_ratio,
+            alternate_cost_delivered=wire_alternate_cost,
+            alternate_cost_unit=alternate_unit,
+            alternate_cost_trailing_digit=alternate_digits,
+            number_of_block_thresholds=0 if blocks is None else len(blocks.thresholds),
             price_control=control,
             extended_number_of_price_tiers=extended_tiers,
             extended_price_tier=extended_tier,
@@ -829,13 +1090,14 @@ def price_from_call(
         )
     except se_price.PriceError as err:
         raise validation_error("esi_invalid_price", error=str(err)) from err
+    return price, blocks
 
 
 async def _publish_price(family: EsiFamily, call: ServiceCall) -> ServiceResponse:
     server = family.price
     clients: dict[EUI64, EsiPrice] = target_clients(family.hass, call, server)
-    price = price_from_call(family.hass, server, call.data)
-    return await server.publish(price, clients)
+    price, blocks = price_from_call(family.hass, server, call.data)
+    return await server.publish(price, clients, blocks)
 
 
 SERVICES[SERVICE_PUBLISH_PRICE] = FamilyService(PUBLISH_PRICE_SCHEMA, _publish_price)
@@ -890,9 +1152,8 @@ class PublishedPricesCalendar(ZhaDeviceLinkedEntity, CalendarEntity):
         super().__init__(server.hass, coordinator, KEY_PUBLISHED_PRICES)
         self._server = server
 
-    @staticmethod
     def _event(
-        start: datetime, end: datetime, price: se_price.PublishPrice
+        self, start: datetime, end: datetime, price: se_price.PublishPrice
     ) -> CalendarEvent:
         summary = price_text(price)
         if price.rate_label:
@@ -902,14 +1163,17 @@ class PublishedPricesCalendar(ZhaDeviceLinkedEntity, CalendarEntity):
             if price.duration_minutes == se_price.DURATION_UNTIL_CHANGED
             else f"{price.duration_minutes} min"
         )
+        description = "; ".join(
+            [
+                (
+                    f"Tier {price.effective_price_tier}, {until}, "
+                    f"issuer event {price.issuer_event_id}"
+                ),
+                *price_details(price, self._server.blocks_of(price)),
+            ]
+        )
         return CalendarEvent(
-            start=start,
-            end=end,
-            summary=summary,
-            description=(
-                f"Tier {price.effective_price_tier}, {until}, "
-                f"issuer event {price.issuer_event_id}"
-            ),
+            start=start, end=end, summary=summary, description=description
         )
 
     @property

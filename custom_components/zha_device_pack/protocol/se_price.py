@@ -11,7 +11,9 @@ Every integer on the wire is little-endian; UTCTime is a uint32 of seconds since
 Home Assistant is both a Price client (it decodes PublishPrice from a meter or ESI, sends
 GetCurrentPrice, GetScheduledPrices and PriceAcknowledgement) and a Price server like the
 Digi X2 (it encodes PublishPrice, decodes the three requests). So every command here has
-both an encoder and a decoder.
+both an encoder and a decoder. As a server it also serves the Price server attributes a
+client reads (reference §3.1, ``price_server_attributes``): SE 1.1 carries block prices
+there, PublishPrice only their number.
 
 The reference has no captured Price frame: the test vectors are built from its field tables.
 
@@ -717,6 +719,252 @@ def _rate_label_bytes(label: object) -> bytes:
             f"above {MAX_RATE_LABEL_BYTES}"
         )
     return encoded
+
+
+# --- Price server attributes (reference §3.1): what an ESI answers to a Read Attributes --------
+
+
+class ZclType(IntEnum):
+    """ZCL data type ids of the Price server attributes (reference §3.1 "Type")."""
+
+    MAP8 = 0x18
+    UINT8 = 0x20
+    UINT16 = 0x21
+    UINT24 = 0x22
+    UINT32 = 0x23
+    UINT48 = 0x25
+    ENUM8 = 0x30
+    # Silicon Labs types the tier labels as an octet string, ZSS as a character string
+    # (reference §3.1 ⚠); the bytes after the type id are the same. The reference's table
+    # says "octstr".
+    OCTET_STRING = 0x41
+
+
+class TierBlockMode(IntEnum):
+    """TierBlockMode 0x0613 (reference §3.1): how tiers and blocks combine.
+
+    ACTIVE_BLOCK: the price is NoTierBlock*N*Price by block alone; ACTIVE_BLOCK_PRICE_TIER:
+    Tier*T*Block*N*Price of the price's tier, the thresholds common to all tiers;
+    ACTIVE_BLOCK_PRICE_TIER_THRESHOLD: thresholds per tier (not served here).
+    """
+
+    ACTIVE_BLOCK = 0x00
+    ACTIVE_BLOCK_PRICE_TIER = 0x01
+    ACTIVE_BLOCK_PRICE_TIER_THRESHOLD = 0x02
+    NOT_USED = 0xFF
+
+
+UINT24_MAX: Final = 0xFF_FFFF
+UINT48_MAX: Final = 0xFFFF_FFFF_FFFF
+
+ATTR_TIER1_PRICE_LABEL: Final = 0x0000
+ATTR_BLOCK1_THRESHOLD: Final = 0x0100
+ATTR_THRESHOLD_MULTIPLIER: Final = 0x0202
+ATTR_THRESHOLD_DIVISOR: Final = 0x0203
+ATTR_NUMBER_OF_PRICE_TIERS_IN_USE: Final = 0x0611
+ATTR_NUMBER_OF_BLOCK_THRESHOLDS_IN_USE: Final = 0x0612
+ATTR_TIER_BLOCK_MODE: Final = 0x0613
+ATTR_UNIT_OF_MEASURE: Final = 0x0615
+ATTR_CURRENCY: Final = 0x0616
+ATTR_PRICE_TRAILING_DIGIT: Final = 0x0617
+# Tier1..15PriceLabel (SE 1.1; tiers 16-48 have labels since SE 1.2a only).
+LABELLED_TIERS: Final = 15
+# Thresholds are sent in thousandths of the unit of measure (Wh for a price per kWh, litres
+# per m³): ThresholdMultiplier 1, ThresholdDivisor 1000. The reference says only that the
+# divisor and multiplier scale the thresholds into the metering unit; a fixed power of ten
+# keeps every threshold with up to 3 decimals exact, and reaches 2.8e11 units in a uint48.
+DEFAULT_THRESHOLD_MULTIPLIER: Final = 1
+DEFAULT_THRESHOLD_DIVISOR: Final = 1000
+
+#: An attribute's value as the ESI sends it: (ZCL data type, integer or octet string).
+type AttributeValue = tuple[ZclType, int | bytes]
+
+
+def threshold_to_wire(
+    value: Decimal | int,
+    multiplier: int = DEFAULT_THRESHOLD_MULTIPLIER,
+    divisor: int = DEFAULT_THRESHOLD_DIVISOR,
+) -> int:
+    """Return the uint48 Block*N*Threshold for value units of measure.
+
+    The attribute times ThresholdMultiplier over ThresholdDivisor is the threshold in the
+    unit of measure (reference §3.1), so the raw value is value x divisor / multiplier.
+    Refused: a threshold that is not a whole number of raw steps (0.0005 kWh with divisor
+    1000), a negative one, one above the uint48, a float (already inexact).
+    """
+    _check_threshold_scale(multiplier, divisor, allow_zero=False)
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise PriceError(f"threshold {value!r} is neither a Decimal nor an integer")
+    number = Decimal(value)
+    if not number.is_finite():
+        raise PriceError(f"threshold {value} is not a finite number")
+    scaled = number * divisor / multiplier
+    if scaled != scaled.to_integral_value():
+        raise PriceError(
+            f"threshold {value} is not a multiple of {multiplier}/{divisor} of the unit"
+        )
+    if scaled < 0:
+        raise PriceError(f"threshold {value} is negative")
+    if scaled > UINT48_MAX:
+        raise PriceError(
+            f"threshold {value} is {int(scaled)} in steps of {multiplier}/{divisor}, "
+            f"above the uint48 maximum {UINT48_MAX}"
+        )
+    return int(scaled)
+
+
+def threshold_from_wire(
+    raw: int,
+    multiplier: int = DEFAULT_THRESHOLD_MULTIPLIER,
+    divisor: int = DEFAULT_THRESHOLD_DIVISOR,
+) -> Decimal:
+    """Return a Block*N*Threshold in units of measure: raw x multiplier / divisor.
+
+    A multiplier or divisor of 0 counts as 1, as the reference resolves it for the
+    Metering Multiplier/Divisor (§8).
+    """
+    _check_uint("threshold", raw, UINT48_MAX)
+    _check_threshold_scale(multiplier, divisor, allow_zero=True)
+    return Decimal(raw) * (multiplier or 1) / (divisor or 1)
+
+
+def _check_threshold_scale(
+    multiplier: object, divisor: object, *, allow_zero: bool
+) -> None:
+    for name, value in (
+        ("threshold multiplier", multiplier),
+        ("threshold divisor", divisor),
+    ):
+        _check_uint(name, value, UINT24_MAX)
+        if value == 0 and not allow_zero:
+            raise PriceError(f"{name} 0 cannot scale a threshold")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BlockPrices:
+    """The block prices of one price: SE 1.1's Block Threshold and Block Price sets.
+
+    thresholds are the raw Block1..15Threshold (uint48, strictly increasing, the first above
+    0: each ends a block), prices the raw price of each block (uint32, one more than the
+    thresholds: the last block has no end), in units of the price's trailing digit. Block
+    N's price holds for the consumption of the block period above threshold N - 1 (0 for
+    block 1) up to threshold N. PublishPrice carries only their number (field 18); a client
+    reads them from the ESI's Price server attributes (``price_server_attributes``).
+    """
+
+    thresholds: tuple[int, ...]
+    prices: tuple[int, ...]
+    threshold_multiplier: int = DEFAULT_THRESHOLD_MULTIPLIER
+    threshold_divisor: int = DEFAULT_THRESHOLD_DIVISOR
+
+    def __post_init__(self) -> None:
+        """Refuse blocks the attributes cannot carry."""
+        if not isinstance(self.thresholds, tuple) or not isinstance(self.prices, tuple):
+            raise PriceError("block thresholds and prices are tuples")
+        if not 1 <= len(self.thresholds) <= MAX_BLOCK_THRESHOLDS:
+            raise PriceError(
+                f"{len(self.thresholds)} block thresholds: 1..{MAX_BLOCK_THRESHOLDS}"
+            )
+        previous = 0
+        for threshold in self.thresholds:
+            _check_uint("block threshold", threshold, UINT48_MAX)
+            if threshold <= previous:
+                raise PriceError(
+                    f"block thresholds {list(self.thresholds)} do not increase from 0"
+                )
+            previous = threshold
+        if len(self.prices) != len(self.thresholds) + 1:
+            raise PriceError(
+                f"{len(self.prices)} block prices for {len(self.thresholds)} thresholds "
+                f"(one more price than thresholds)"
+            )
+        for price in self.prices:
+            _check_uint("block price", price, UINT32_MAX)
+        _check_threshold_scale(
+            self.threshold_multiplier, self.threshold_divisor, allow_zero=False
+        )
+
+    def threshold_decimals(self) -> tuple[Decimal, ...]:
+        """Return the thresholds in units of measure."""
+        return tuple(
+            threshold_from_wire(
+                threshold, self.threshold_multiplier, self.threshold_divisor
+            )
+            for threshold in self.thresholds
+        )
+
+    def price_decimals(self, trailing_digit: int) -> tuple[Decimal, ...]:
+        """Return the block prices in currency units per unit of measure."""
+        return tuple(price_to_decimal(price, trailing_digit) for price in self.prices)
+
+
+def price_server_attributes(
+    price: PublishPrice | None, blocks: BlockPrices | None = None
+) -> dict[int, AttributeValue]:
+    """Return the Price server attributes an ESI serves for the price in force.
+
+    Always: Tier1..15PriceLabel ("Tier N", the rate label for the price's own tier when it
+    has one). With a price: NumberOfPriceTiersInUse, NumberOfBlockThresholdsInUse,
+    TierBlockMode (NOT_USED without blocks), UnitOfMeasure, Currency, PriceTrailingDigit
+    (high nibble). With blocks: Block*N*Threshold, ThresholdMultiplier/Divisor and the block
+    prices, NoTierBlock*N*Price for a price without a tier (ACTIVE_BLOCK), else
+    Tier*T*Block*N*Price of its tier (ACTIVE_BLOCK_PRICE_TIER). Every other attribute is not
+    served (UNSUPPORTED_ATTRIBUTE).
+    """
+    if price is not None and not isinstance(price, PublishPrice):
+        raise PriceError(f"{price!r} is not a PublishPrice")
+    if blocks is not None and not isinstance(blocks, BlockPrices):
+        raise PriceError(f"{blocks!r} is not a BlockPrices")
+    tier = 0 if price is None else price.effective_price_tier
+    attributes: dict[int, AttributeValue] = {}
+    for number in range(1, LABELLED_TIERS + 1):
+        label = f"Tier {number}".encode()
+        if price is not None and number == tier and price.rate_label:
+            label = _rate_label_bytes(price.rate_label)
+        attributes[ATTR_TIER1_PRICE_LABEL + number - 1] = (ZclType.OCTET_STRING, label)
+    if price is None:
+        return attributes
+    count = 0 if blocks is None else len(blocks.thresholds)
+    if count != price.number_of_block_thresholds:
+        raise PriceError(
+            f"price {price.issuer_event_id} announces "
+            f"{price.number_of_block_thresholds} block thresholds, {count} given"
+        )
+    if blocks is not None and tier > MAX_NIBBLE_TIER:
+        raise PriceError(f"tier {tier} has no block price attributes (1..15)")
+    mode = TierBlockMode.NOT_USED
+    if blocks is not None:
+        mode = (
+            TierBlockMode.ACTIVE_BLOCK
+            if tier == 0
+            else TierBlockMode.ACTIVE_BLOCK_PRICE_TIER
+        )
+    attributes |= {
+        ATTR_NUMBER_OF_PRICE_TIERS_IN_USE: (
+            ZclType.UINT8,
+            price.effective_number_of_price_tiers,
+        ),
+        ATTR_NUMBER_OF_BLOCK_THRESHOLDS_IN_USE: (ZclType.UINT8, count),
+        ATTR_TIER_BLOCK_MODE: (ZclType.ENUM8, int(mode)),
+        ATTR_UNIT_OF_MEASURE: (ZclType.ENUM8, int(price.unit_of_measure)),
+        ATTR_CURRENCY: (ZclType.UINT16, price.currency),
+        ATTR_PRICE_TRAILING_DIGIT: (ZclType.MAP8, price.price_trailing_digit << 4),
+    }
+    if blocks is None:
+        return attributes
+    for number, threshold in enumerate(blocks.thresholds, start=1):
+        attributes[ATTR_BLOCK1_THRESHOLD + number - 1] = (ZclType.UINT48, threshold)
+    attributes[ATTR_THRESHOLD_MULTIPLIER] = (
+        ZclType.UINT24,
+        blocks.threshold_multiplier,
+    )
+    attributes[ATTR_THRESHOLD_DIVISOR] = (ZclType.UINT24, blocks.threshold_divisor)
+    for number, block_price in enumerate(blocks.prices, start=1):
+        attributes[block_price_attribute_id(number, tier)] = (
+            ZclType.UINT32,
+            block_price,
+        )
+    return attributes
 
 
 # --- GetCurrentPrice (client -> server 0x00) ----------------------------------------------------

@@ -25,13 +25,14 @@ from zigpy.zcl import foundation
 from zigpy.zcl.foundation import Status, ZCLCommandDef
 
 from ..protocol import se_drlc
+from .esi_endpoint import EsiEndpointMixin
 from .exceptions import DEFAULT_RESPONSE
 from .smart_energy_drlc import C2S, SmartEnergyDrlc
 
 _LOGGER = logging.getLogger(__name__)
 
 
-class EsiDrlc(SmartEnergyDrlc):
+class EsiDrlc(EsiEndpointMixin, SmartEnergyDrlc):
     """A load controller's DRLC client, served by HA's DRLC server."""
 
     def handle_cluster_request(

@@ -30,13 +30,14 @@ from zigpy.zcl import foundation
 from zigpy.zcl.foundation import Status, ZCLCommandDef
 
 from ..protocol import se_messaging
+from .esi_endpoint import EsiEndpointMixin
 from .exceptions import DEFAULT_RESPONSE
 from .smart_energy_messaging import C2S, SmartEnergyMessaging
 
 _LOGGER = logging.getLogger(__name__)
 
 
-class EsiMessaging(SmartEnergyMessaging):
+class EsiMessaging(EsiEndpointMixin, SmartEnergyMessaging):
     """A device's Messaging client, served by HA's Messaging server."""
 
     class ServerCommandDefs(SmartEnergyMessaging.ServerCommandDefs):

@@ -18,12 +18,18 @@ so the answer carries its sequence number:
 A request the codec refuses is answered with Default Response MALFORMED_COMMAND; a Price
 command HA does not serve (GetBlockPeriods and the SE 1.2a requests) with
 UNSUP_CLUSTER_COMMAND, as the ZCL requires of a server without that command.
+
+A Read Attributes of the Price *server* attributes (a display reading the block thresholds
+and block prices, reference §3.1) also arrives here. The values come from the listener
+event ``se_price_server_attributes() -> {attribute id: (ZclType, value)}`` (the integration
+returns ``se_price.price_server_attributes`` of the price in force); an attribute not in
+that map is answered UNSUPPORTED_ATTRIBUTE, as is every one without a listener.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 import logging
 from typing import Any, Final
 
@@ -33,12 +39,25 @@ from zigpy.zcl import foundation
 from zigpy.zcl.foundation import Status
 
 from ..protocol import se_price
+from .esi_endpoint import EsiEndpointMixin
 from .exceptions import DEFAULT_RESPONSE, NoAnswerError
 from .smart_energy_price import SmartEnergyPrice
 
 _LOGGER = logging.getLogger(__name__)
 
 C2S: Final = se_price.PriceClientToServer
+
+#: zigpy types that serialize each attribute type the Price server answers with.
+_ATTRIBUTE_TYPES: Final[dict[se_price.ZclType, Callable[[Any], Any]]] = {
+    se_price.ZclType.MAP8: t.uint8_t,
+    se_price.ZclType.UINT8: t.uint8_t,
+    se_price.ZclType.UINT16: t.uint16_t,
+    se_price.ZclType.UINT24: t.uint24_t,
+    se_price.ZclType.UINT32: t.uint32_t,
+    se_price.ZclType.UINT48: t.uint48_t,
+    se_price.ZclType.ENUM8: t.uint8_t,
+    se_price.ZclType.OCTET_STRING: t.LVBytes,
+}
 
 _DECODERS: Final = {
     C2S.GET_CURRENT_PRICE: ("se_get_current_price", se_price.decode_get_current_price),
@@ -49,7 +68,7 @@ _DECODERS: Final = {
 }
 
 
-class EsiPrice(SmartEnergyPrice):
+class EsiPrice(EsiEndpointMixin, SmartEnergyPrice):
     """A device's Price client cluster: HA answers it as the home's ESI."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -95,6 +114,45 @@ class EsiPrice(SmartEnergyPrice):
         if not hdr.frame_control.disable_default_response:
             self.send_default_rsp(hdr, Status.SUCCESS)
         self._acknowledged(ack)
+
+    def handle_cluster_general_request(
+        self,
+        hdr: foundation.ZCLHeader,
+        args: Any,
+        *,
+        dst_addressing: Any = None,
+    ) -> None:
+        """Answer the device's Read Attributes of the Price server attributes."""
+        if (
+            hdr.command_id != foundation.GeneralCommand.Read_Attributes
+            or hdr.direction != foundation.Direction.Client_to_Server
+        ):
+            super().handle_cluster_general_request(
+                hdr, args, dst_addressing=dst_addressing
+            )
+            return
+        served: Mapping[int, se_price.AttributeValue] = next(
+            (
+                values
+                for values in self.listener_event("se_price_server_attributes")
+                if values is not None
+            ),
+            {},
+        )
+        records = []
+        for attrid in args.attribute_ids:
+            record = foundation.ReadAttributeRecord(attrid=attrid)
+            if (found := served.get(int(attrid))) is None:
+                record.status = Status.UNSUPPORTED_ATTRIBUTE
+            else:
+                zcl_type, value = found
+                record.status = Status.SUCCESS
+                record.value = foundation.TypeValue(
+                    type=t.uint8_t(zcl_type), value=_ATTRIBUTE_TYPES[zcl_type](value)
+                )
+            records.append(record)
+        # a Read Attributes Response answers, never a Default Response
+        self.create_catching_task(self.read_attributes_rsp(records, tsn=hdr.tsn))
 
     async def answer_prices(
         self, hdr: foundation.ZCLHeader, prices: Sequence[se_price.PublishPrice]

@@ -49,6 +49,7 @@ from ..protocol.zcl_time import (
     danfoss_time_attributes,
     zcl_seconds,
 )
+from .esi_endpoint import EsiEndpointMixin
 
 TIME_STATUS_WITH_ZONE: Final = TimeStatus.Master | TimeStatus.Master_for_Zone_and_DST
 TIME_STATUS_WITHOUT_ZONE: Final = TimeStatus.Master
@@ -109,7 +110,7 @@ def local_time(values: ZclTimeAttributes) -> int:
     return standard_time(values) + (values.dst_shift if in_dst else 0)
 
 
-class EsiTime(CustomCluster, Time):
+class EsiTime(EsiEndpointMixin, CustomCluster, Time):
     """A device's Time client: HA answers its reads as the ESI's Time server."""
 
     def handle_read_attribute_time(self) -> t.UTCTime:

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 import dataclasses
 import functools
 import logging
-from typing import Any, Final
+from typing import Any, Final, override
 
 from zha.application.platforms import AttrConfig, BaseEntity, ClusterConfig
 from zha.application.platforms.binary_sensor import BinarySensor
@@ -42,6 +42,7 @@ from zigpy.zcl.foundation import BaseCommandDefs, ZCLAttributeDef, ZCLCommandDef
 from zigpy.zcl.helpers import ReportingConfig
 
 from ..protocol import metering
+from .esi_endpoint import ESI_ENDPOINT, answer_coordinator_zdo, esi_source
 from .exceptions import NoAnswerError, raise_if_default_response
 from .smart_energy_drlc import SmartEnergyDrlc
 from .smart_energy_messaging import SmartEnergyMessaging
@@ -195,13 +196,18 @@ class SmartEnergyMetering(CustomCluster, Metering):
 class SmartEnergyZigpyDevice(CustomZigpyDevice):
     """Hears ZCL frames of Smart Energy (0x0109) endpoints (zigpy 2.3.0 drops them).
 
-    A meter's frames for the coordinator's mirror endpoints (discovery, RequestMirror,
-    RemoveMirror) are answered by ``smart_energy_mirror`` first.
+    The device's service discovery of the coordinator's Smart Energy endpoints (Match_Desc_req,
+    Simple_Desc_req: ``esi_endpoint``) and a meter's frames for the mirror endpoints
+    (RequestMirror, RemoveMirror, the discovery endpoint's Basic: ``smart_energy_mirror``) are
+    answered first; the ESI clusters' frames leave from the ESI endpoint.
     """
 
     def packet_received(self, packet: t.ZigbeePacket) -> None:
-        """Answer mirror frames; hand everything else to zigpy."""
-        if has_smart_energy_meter(self) and answer_mirror_frame(self, packet):
+        """Answer discovery and mirror frames; hand everything else to zigpy."""
+        meter = has_smart_energy_meter(self)
+        if answer_coordinator_zdo(self, packet, meter=meter) or (
+            meter and answer_mirror_frame(self, packet)
+        ):
             # heard all the same (ZHA's availability of a sleepy meter follows last_seen)
             self.last_seen = packet.timestamp
             if packet.lqi is not None:
@@ -210,6 +216,25 @@ class SmartEnergyZigpyDevice(CustomZigpyDevice):
                 self.rssi = packet.rssi
             return
         super().packet_received(packet)
+
+    @override
+    async def request(
+        self,
+        profile: int,
+        cluster: int,
+        src_ep: int,
+        dst_ep: int,
+        sequence: int,
+        data: bytes,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        """Send from the ESI endpoint when an ESI cluster sends (``Device.reply`` too)."""
+        if esi_source(self, cluster, src_ep):
+            profile, src_ep = SMART_ENERGY_PROFILE, ESI_ENDPOINT
+        return await super().request(
+            profile, cluster, src_ep, dst_ep, sequence, data, *args, **kwargs
+        )
 
     def custom_profile_packet_received(self, packet: t.ZigbeePacket) -> None:
         """Handle a 0x0109 frame as ZCL, like zigpy handles 0x0104."""

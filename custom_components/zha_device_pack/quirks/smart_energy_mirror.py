@@ -13,10 +13,11 @@ Payloads: ``protocol.metering`` (reference §2.2 "Mirroring").
 
 zigpy dispatches a received frame by its *source* device, and zigpy 2.3.0 answers every
 Match_Desc_req of another profile than 0x0104 with an empty list. So the coordinator's side of
-the exchange is answered here, from the meter's device object (``SmartEnergyZigpyDevice`` calls
-``answer_mirror_frame`` before zigpy's own handling): the meter's Match_Desc_req, its reads of
-the discovery endpoint's Basic cluster, and RequestMirror / RemoveMirror addressed to the
-discovery or a mirror endpoint. The meter's reports to its mirror go on to zigpy, which hands
+the exchange is answered from the meter's device object (``SmartEnergyZigpyDevice`` calls
+``answer_mirror_frame`` before zigpy's own handling): the meter's reads of the discovery
+endpoint's Basic cluster, and RequestMirror / RemoveMirror addressed to the discovery or a
+mirror endpoint, here; its Match_Desc_req in ``esi_endpoint`` (one answer for every
+coordinator Smart Energy endpoint that matches: this discovery endpoint, the ESI's). The meter's reports to its mirror go on to zigpy, which hands
 them to the meter's own Metering cluster: the meter's entities show them.
 
 The allocation (meter -> mirror endpoint) is a ``MirrorTable`` the integration owns, keeps
@@ -37,7 +38,6 @@ from typing import TYPE_CHECKING, Final
 from zigpy import types as t
 from zigpy.exceptions import DeliveryError
 from zigpy.zcl import foundation
-import zigpy.zdo.types as zdo_t
 
 from ..protocol import metering
 
@@ -47,7 +47,6 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 
 SMART_ENERGY_PROFILE: Final = 0x0109
-WILDCARD_PROFILE: Final = 0xFFFF
 BASIC: Final = 0x0000
 METERING: Final = 0x0702
 #: Basic PhysicalEnvironment in the Smart Energy profile: 1 mirror capacity available, 0 not.
@@ -63,11 +62,6 @@ MIRROR_REMOVED: Final = 0x02
 
 DISCOVERY_ENDPOINT: Final = 0x40
 MIRROR_ENDPOINTS: Final = range(0x41, 0x51)
-#: Match_Desc_req's NWKAddrOfInterest naming the coordinator: itself and the broadcasts.
-_COORDINATOR_NWK: Final = 0x0000
-_BROADCASTS: Final = frozenset({0xFFFF, 0xFFFD, 0xFFFC})
-#: What the discovery endpoint hosts, for Match_Desc_req (input = server clusters).
-_DISCOVERY_IN_CLUSTERS: Final = frozenset({BASIC, METERING})
 
 
 class MirrorTable:
@@ -161,15 +155,12 @@ def answer_mirror_frame(device: zigpy.device.Device, packet: t.ZigbeePacket) -> 
 
     Called with every frame a meter sends (Smart Energy frames already relabelled 0x0104 by
     ``SmartEnergyZigpyDevice``). Returns False for everything zigpy should handle as usual,
-    including the meter's reports to its mirror.
+    including the meter's reports to its mirror, and for ZDO frames (its Match_Desc_req is
+    ``esi_endpoint.answer_coordinator_zdo``'s).
     """
     table = installed()
-    if table is None:
+    if table is None or (packet.src_ep == 0 and packet.dst_ep == 0):
         return False
-    if packet.src_ep == 0 and packet.dst_ep == 0:
-        return packet.cluster_id == zdo_t.ZDOCmd.Match_Desc_req and _match_desc(
-            device, packet
-        )
     dst_ep = packet.dst_ep
     if dst_ep is None or (dst_ep != DISCOVERY_ENDPOINT and not table.is_mirror(dst_ep)):
         return False
@@ -188,40 +179,6 @@ def answer_mirror_frame(device: zigpy.device.Device, packet: t.ZigbeePacket) -> 
         _mirror_command(device, table, packet, hdr, payload)
         return True
     return False
-
-
-def _match_desc(device: zigpy.device.Device, packet: t.ZigbeePacket) -> bool:
-    """Answer a Match_Desc_req that the discovery endpoint matches (the rest: zigpy's).
-
-    Matching as the Zigbee spec says: the profile (or the wildcard) and one of the requested
-    input clusters among the endpoint's servers; it has no client clusters.
-    """
-    try:
-        hdr, (nwk, profile, in_clusters, _out_clusters) = device.zdo.deserialize(
-            packet.cluster_id, packet.data.serialize()
-        )
-    except ValueError, KeyError:
-        return False
-    if (
-        int(profile) not in (SMART_ENERGY_PROFILE, WILDCARD_PROFILE)
-        or (int(nwk) != _COORDINATOR_NWK and int(nwk) not in _BROADCASTS)
-        or _DISCOVERY_IN_CLUSTERS.isdisjoint(int(c) for c in in_clusters)
-    ):
-        return False
-    _LOGGER.debug("%s: Match_Desc_req for the mirror discovery endpoint", device.ieee)
-    device.create_task(
-        _send(
-            device,
-            device.zdo.Match_Desc_rsp(
-                zdo_t.Status.SUCCESS,
-                device.application.state.node_info.nwk,
-                [t.uint8_t(DISCOVERY_ENDPOINT)],
-                tsn=hdr.tsn,
-            ),
-        ),
-        name=f"mirror Match_Desc_rsp {device.ieee}",
-    )
-    return True
 
 
 def _read_physical_environment(

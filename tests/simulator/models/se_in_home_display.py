@@ -12,7 +12,9 @@ Identify servers and the clients Price 0x0700, Messaging 0x0703, Metering 0x0702
 0x000A. The Messaging client's behaviour is a separate model: ``messaging`` is called with
 the endpoint to add it (without one the cluster is there and refuses commands).
 
-What it does, as a display does:
+What it does, as a display does (``se_esi_client``: it finds the ESI's endpoint with a
+Match_Desc_req for the Time, Price and Messaging servers, sends its requests there and, once
+it knows it, drops Time, Price and Messaging frames from any other endpoint):
 
 - Time (``sync_time``): reads Time, TimeStatus, TimeZone, DstStart, DstEnd, DstShift,
   StandardTime and LocalTime from the coordinator (Read Attributes, client -> server) and
@@ -22,7 +24,7 @@ What it does, as a display does:
   from a PublishPrice's CurrentTime (the ESI's clock).
 - Price: GetCurrentPrice 0x00 (CommandOptions map8: bit 0 rx on when idle) and
   GetScheduledPrices 0x01 (StartTime UTCTime, NumberOfEvents uint8) on demand; ``start_up``
-  (what it does once joined) syncs the time, then asks GetCurrentPrice. Every PublishPrice
+  (what it does once joined) finds the ESI, syncs the time, then asks GetCurrentPrice. Every PublishPrice
   0x00 received (answers and unsolicited alike) is parsed from the §3.2 field table
   (fields 1-11 mandatory, the optional tail read while bytes remain), kept by issuer event
   id with its start resolved ("0 = now": the receive time, §6), and ``screen`` shows the
@@ -33,6 +35,18 @@ What it does, as a display does:
   instead of a Default Response, as Silicon Labs' price client does.
   A frame that ends inside a field, or has a rate label over 12 bytes: Default Response
   MALFORMED_COMMAND (when the sender asked for a response, SUCCESS otherwise).
+- Block prices (SE 1.1, reference §3.1 and §3.2 field 18): when a price whose
+  NumberOfBlockThresholds is above 0 comes on the screen, the display reads from the ESI
+  (Read Attributes, client -> server, Price cluster) NumberOfBlockThresholdsInUse 0x0612,
+  ThresholdMultiplier 0x0202 and ThresholdDivisor 0x0203 (uint24) and Block1..N Threshold
+  0x0100+ (uint48), then the N + 1 block prices (uint32): NoTierBlock1..Price 0x0400+ for a
+  price without a tier, Tier*T*Block1..Price 0x0400 + 0x10 x T + (block - 1) otherwise
+  (0x0410-0x04FF). A threshold in the unit of measure is the attribute x multiplier /
+  divisor (0 counts as 1). ``consumption`` is the block period's consumption so far in the
+  price's unit (what its Metering client would read; a test sets it); ``shown_text`` is the
+  screen: the price of the block that consumption is in (block N: above threshold N - 1 up
+  to threshold N), with the price's trailing digits, or the PublishPrice's price while no
+  blocks are known. Each read is one frame (the model does not split long reads).
 """
 
 from __future__ import annotations
@@ -54,11 +68,11 @@ from tests.simulator.device import (
     CommandContext,
     HandlerResult,
     RecordedFrame,
-    SimDevice,
     SimEndpoint,
 )
 
 from .common import add_basic, resolve_ieee
+from .se_esi_client import EsiClientDevice
 
 PRICE: Final = 0x0700
 MESSAGING: Final = 0x0703
@@ -83,11 +97,22 @@ TIME_ATTRIBUTES: Final = tuple(range(8))
 _TYPE_SIZES: Final = {
     0x18: 1,  # map8
     0x20: 1,  # uint8
+    0x21: 2,  # uint16
+    0x22: 3,  # uint24
     0x23: 4,  # uint32
+    0x25: 6,  # uint48
     0x2B: 4,  # int32
+    0x30: 1,  # enum8
     0xE2: 4,  # UTC
 }
+#: Price server attributes of block pricing (reference §3.1).
+ATTR_BLOCK1_THRESHOLD: Final = 0x0100
+ATTR_THRESHOLD_MULTIPLIER: Final = 0x0202
+ATTR_THRESHOLD_DIVISOR: Final = 0x0203
+ATTR_NO_TIER_BLOCK1_PRICE: Final = 0x0400
+ATTR_NUMBER_OF_BLOCK_THRESHOLDS_IN_USE: Final = 0x0612
 _SIGNED: Final = frozenset({0x2B})
+_STRING_TYPES: Final = frozenset({0x41, 0x42})  # octet string, character string
 _MANDATORY: Final = struct.Struct("<IIBHBBIHI")
 # Fields 12-24 in wire order: (name, size).
 _TAIL: Final = (
@@ -215,18 +240,32 @@ def parse_publish_price(payload: bytes) -> ReceivedPrice:
 
 
 @dataclasses.dataclass(frozen=True)
+class BlockTable:
+    """The block prices of one price, as read from the ESI (units of measure, currency)."""
+
+    thresholds: tuple[Decimal, ...]
+    prices: tuple[Decimal, ...]
+
+    def price_at(self, consumption: Decimal) -> Decimal:
+        """Return the price of the block ``consumption`` is in."""
+        block = sum(1 for threshold in self.thresholds if consumption > threshold)
+        return self.prices[block]
+
+
+@dataclasses.dataclass(frozen=True)
 class TimeReading:
     """The Time attributes read from the ESI (None: not returned)."""
 
-    values: dict[int, int | None]
+    values: dict[int, int | bytes | None]
 
     def get(self, attribute: int) -> int | None:
         """Return one attribute's value."""
-        return self.values.get(attribute)
+        value = self.values.get(attribute)
+        return value if isinstance(value, int) else None
 
 
-def _parse_read_attributes_response(payload: bytes) -> dict[int, int | None]:
-    values: dict[int, int | None] = {}
+def _parse_read_attributes_response(payload: bytes) -> dict[int, int | bytes | None]:
+    values: dict[int, int | bytes | None] = {}
     offset = 0
     while offset < len(payload):
         attribute, status = struct.unpack_from("<HB", payload, offset)
@@ -235,6 +274,11 @@ def _parse_read_attributes_response(payload: bytes) -> dict[int, int | None]:
             values[attribute] = None
             continue
         data_type = payload[offset]
+        if data_type in _STRING_TYPES:  # a length byte, then the string's bytes
+            length = payload[offset + 1]
+            values[attribute] = payload[offset + 2 : offset + 2 + length]
+            offset += 2 + length
+            continue
         size = _TYPE_SIZES[data_type]
         raw = payload[offset + 1 : offset + 1 + size]
         values[attribute] = int.from_bytes(raw, "little", signed=data_type in _SIGNED)
@@ -242,8 +286,10 @@ def _parse_read_attributes_response(payload: bytes) -> dict[int, int | None]:
     return values
 
 
-class InHomeDisplay(SimDevice):
+class InHomeDisplay(EsiClientDevice):
     """An in-home display: shows the ESI's price on its clock, synchronised by the ESI."""
+
+    esi_servers = (TIME, PRICE, MESSAGING)
 
     def setup(self, endpoint: SimEndpoint) -> None:
         """Add the client clusters' behaviour to ``endpoint``."""
@@ -265,6 +311,12 @@ class InHomeDisplay(SimDevice):
         #: The last Time read (None: never synchronised).
         self.time_reading: TimeReading | None = None
         self.messaging: object | None = None
+        #: The block period's consumption so far, in the price's unit of measure.
+        self.consumption = Decimal(0)
+        #: Block prices read from the ESI, by issuer event id.
+        self.block_tables: dict[int, BlockTable] = {}
+        #: Every Read Attributes of the Price server: (request payload, response payload).
+        self.price_reads: list[tuple[bytes, bytes]] = []
         self._utc_base: float | None = None
         self._utc_set_at = 0.0
         self._timer: ClockTimer | None = None
@@ -314,7 +366,7 @@ class InHomeDisplay(SimDevice):
             direction=foundation.Direction.Client_to_Server,
             disable_default_response=general,
             tsn=tsn,
-            dst_ep=1,
+            dst_ep=self.esi_destination,
             profile_id=SE_PROFILE,
         )
         if not sent:
@@ -349,8 +401,81 @@ class InHomeDisplay(SimDevice):
         )
         return tsn
 
+    async def read_price_attributes(
+        self, attributes: list[int], timeout: float = 2.0
+    ) -> dict[int, int | bytes | None]:
+        """Read Price server attributes from the ESI (None: not returned)."""
+        payload = b"".join(struct.pack("<H", attr) for attr in attributes)
+        tsn, start = self._request(PRICE, READ_ATTRIBUTES, payload, general=True)
+        frame = await self._wait_received(
+            start, timeout, cluster=PRICE, tsn=tsn, general=True
+        )
+        assert frame.command_id == READ_ATTRIBUTES_RESPONSE, frame
+        self.price_reads.append((payload, frame.payload))
+        return _parse_read_attributes_response(frame.payload)
+
+    async def read_block_prices(self, price: ReceivedPrice) -> BlockTable | None:
+        """Read the thresholds and block prices of ``price`` (in force) from the ESI."""
+        count = price.tail.get("number_of_block_thresholds", 0)
+        thresholds = [ATTR_BLOCK1_THRESHOLD + index for index in range(count)]
+        values = await self.read_price_attributes(
+            [
+                ATTR_NUMBER_OF_BLOCK_THRESHOLDS_IN_USE,
+                ATTR_THRESHOLD_MULTIPLIER,
+                ATTR_THRESHOLD_DIVISOR,
+                *thresholds,
+            ]
+        )
+        first_price = ATTR_NO_TIER_BLOCK1_PRICE + 0x10 * price.tier
+        prices = await self.read_price_attributes(
+            [first_price + index for index in range(count + 1)]
+        )
+        raw_thresholds = [values.get(attr) for attr in thresholds]
+        raw_prices = list(prices.values())
+        multiplier = values.get(ATTR_THRESHOLD_MULTIPLIER)
+        divisor = values.get(ATTR_THRESHOLD_DIVISOR)
+        if (
+            values.get(ATTR_NUMBER_OF_BLOCK_THRESHOLDS_IN_USE) != count
+            or not all(isinstance(raw, int) for raw in raw_thresholds + raw_prices)
+            or not isinstance(multiplier, int)
+            or not isinstance(divisor, int)
+        ):
+            return None  # the ESI's blocks are not this price's: show its price
+        table = BlockTable(
+            thresholds=tuple(
+                Decimal(raw) * (multiplier or 1) / (divisor or 1)
+                for raw in raw_thresholds
+                if isinstance(raw, int)
+            ),
+            prices=tuple(
+                Decimal(raw).scaleb(-price.trailing_digit)
+                for raw in raw_prices
+                if isinstance(raw, int)
+            ),
+        )
+        self.block_tables[price.issuer_event_id] = table
+        return table
+
+    @property
+    def shown_price(self) -> Decimal | None:
+        """Return the price on the screen: its block's price for the consumption so far."""
+        if self.screen is None:
+            return None
+        table = self.block_tables.get(self.screen.issuer_event_id)
+        if table is None:
+            return self.screen.value
+        return table.price_at(self.consumption)
+
+    @property
+    def shown_text(self) -> str | None:
+        """Return the screen's price text: "0.30 EUR/kWh"."""
+        if self.screen is None or (value := self.shown_price) is None:
+            return None
+        return f"{value} {self.screen.unit}"
+
     async def start_up(self) -> None:
-        """What the display does once joined: take the time, then ask for the price."""
+        """What the display does once joined: find the ESI, take the time, ask the price."""
+        await self.discover_esi()
         await self.sync_time()
         await self.request_current_price()
 
@@ -360,11 +485,11 @@ class InHomeDisplay(SimDevice):
         """Take the Time read's answer (a client's own response, not a command)."""
         if (
             frame.zcl is not None
-            and frame.cluster_id == TIME
+            and frame.cluster_id in (TIME, PRICE)
             and frame.is_general
             and frame.command_id == READ_ATTRIBUTES_RESPONSE
         ):
-            return  # read by ``sync_time``
+            return  # read by ``sync_time`` / ``read_price_attributes``
         await super().handle_frame(frame)
 
     def _publish_price(self, ctx: CommandContext) -> HandlerResult:
@@ -412,6 +537,13 @@ class InHomeDisplay(SimDevice):
         if shown is not self.screen:
             self.screen = shown
             self.screen_log.append((utc, None if shown is None else shown.text))
+            if (
+                shown is not None
+                and shown.tail.get("number_of_block_thresholds", 0)
+                and shown.issuer_event_id not in self.block_tables
+                and self.network is not None
+            ):
+                self.network.spawn(self.read_block_prices(shown))
         changes = [price.start for price in self.prices.values() if price.start > utc]
         changes += [
             end

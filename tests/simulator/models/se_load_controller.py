@@ -33,7 +33,9 @@ Server -> client (handled on the DRLC client):
   event's end randomization when CancelControl bit 0 asks), heater ON, 0x06 reported.
 - CancelAllLoadControlEvents 0x02 (1 byte): every event is cancelled as above.
 
-Client -> server (sent to the coordinator's endpoint 1, profile 0x0109):
+Client -> server (sent to the ESI's endpoint, profile 0x0109: ``discover_esi`` finds it with
+a Match_Desc_req for the DRLC server; once found, DRLC frames from any other endpoint are
+dropped, ``se_esi_client``):
 
 - ReportEventStatus 0x00: IssuerEventID uint32, EventStatus enum8, EventStatusTime UTCTime,
   CriticalityLevelApplied enum8, Cooling/HeatingTemperatureSetPointApplied int16 (0x8000
@@ -67,10 +69,10 @@ from tests.simulator.device import (
     CommandContext,
     HandlerResult,
     SimCluster,
-    SimDevice,
 )
 
 from .common import add_basic, resolve_ieee
+from .se_esi_client import EsiClientDevice
 
 Status = foundation.Status
 
@@ -138,7 +140,9 @@ class HeldEvent:
 class LoadController:
     """The DRLC client and the heater of a load controller, with test hooks."""
 
-    def __init__(self, device: SimDevice, on_off: SimCluster, drlc: SimCluster) -> None:
+    def __init__(
+        self, device: EsiClientDevice, on_off: SimCluster, drlc: SimCluster
+    ) -> None:
         """Handle the DRLC commands; the heater starts ON."""
         self.device = device
         self.on_off = on_off
@@ -441,7 +445,7 @@ class LoadController:
             CMD_REPORT_EVENT_STATUS,
             payload,
             direction=foundation.Direction.Client_to_Server,
-            dst_ep=1,
+            dst_ep=self.device.esi_destination,
             profile_id=SE_PROFILE,
         )
 
@@ -455,7 +459,7 @@ class LoadController:
             struct.pack("<IB", start, number),
             direction=foundation.Direction.Client_to_Server,
             tsn=tsn,
-            dst_ep=1,
+            dst_ep=self.device.esi_destination,
             profile_id=SE_PROFILE,
         )
         return tsn
@@ -467,9 +471,10 @@ def _utc(when: datetime) -> int:
     return int((when - ZCL_EPOCH) // timedelta(seconds=1))
 
 
-class LoadControllerDevice(SimDevice):
+class LoadControllerDevice(EsiClientDevice):
     """A `SimDevice` carrying its `LoadController`."""
 
+    esi_servers = (DRLC,)
     controller: LoadController
 
 

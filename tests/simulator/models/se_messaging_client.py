@@ -17,7 +17,8 @@ Server -> client (handled, on the display's *client* cluster):
 - CancelMessage 0x01: MessageID uint32 + MessageControl map8 (5 bytes): the message goes.
 - CancelAllMessages 0x03: ImplementationDateTime UTCTime (4 bytes): every message goes.
 
-Client -> server (test hooks, unicast to the coordinator's endpoint 1, profile 0x0109):
+Client -> server (test hooks, unicast to the display's ESI endpoint, profile 0x0109; the
+display finds it and drops Messaging frames from other endpoints, ``se_esi_client``):
 
 - ``request_last_message()``: GetLastMessage 0x00, no payload. The answer (DisplayMessage
   with the same sequence number, or a Default Response NOT_FOUND) lands in the handlers.
@@ -49,6 +50,8 @@ from tests.simulator.device import (
     SimDevice,
     SimEndpoint,
 )
+
+from .se_esi_client import esi_destination
 
 Status = foundation.Status
 
@@ -238,7 +241,7 @@ class DisplayMessagingClient:
             direction=foundation.Direction.Client_to_Server,
             disable_default_response=not default_response,
             tsn=tsn,
-            dst_ep=1,
+            dst_ep=esi_destination(self.device),
             profile_id=SE_PROFILE,
         )
         if not sent:
