@@ -61,7 +61,6 @@ from .services import (
     RESULT_NO_ANSWER,
     RESULT_REJECTED,
     RESULT_SENT,
-    SERVICES,
     TARGET_SCHEMA,
     send_to_clients,
     target_clients,
@@ -712,10 +711,9 @@ _CANCEL_ALL_FIELDS: dict[Any, Any] = {
     vol.Optional("randomize", default=True): cv.boolean,
 }
 
-SERVICES.update(
-    {
-        SERVICE_CREATE: FamilyService(vol.Schema(_CREATE_FIELDS), _create),
-        SERVICE_CANCEL: FamilyService(vol.Schema(_CANCEL_FIELDS), _cancel),
-        SERVICE_CANCEL_ALL: FamilyService(vol.Schema(_CANCEL_ALL_FIELDS), _cancel_all),
-    }
-)
+#: The actions of this server (``EsiFamily.services``).
+SERVICES: Final[dict[str, FamilyService[Any]]] = {
+    SERVICE_CREATE: FamilyService(vol.Schema(_CREATE_FIELDS), _create),
+    SERVICE_CANCEL: FamilyService(vol.Schema(_CANCEL_FIELDS), _cancel),
+    SERVICE_CANCEL_ALL: FamilyService(vol.Schema(_CANCEL_ALL_FIELDS), _cancel_all),
+}

@@ -22,14 +22,15 @@ from zigpy.types import EUI64
 
 from .. import zha_bridge
 from ..cluster_follower import ClusterFollower
-from ..family import AddEntities, DeviceFamily
+from ..family import AddEntities, DeviceFamily, FamilyService
 from ..quirks import esi_endpoint
 from ..se_store import SectionStore
 from ..zha_devices import TrackedDeviceEvent
+from . import drlc, messaging, price
 from .drlc import DrlcServer
 from .messaging import MessagingServer
 from .price import PriceServer, followed_entity, options_schema
-from .services import FAMILY, SERVICES
+from .services import FAMILY
 from .time import TimeZoneFeed
 
 type EntityMaker = Callable[[EUI64], list[Entity]]
@@ -45,7 +46,11 @@ class EsiFamily(DeviceFamily):
     platforms: ClassVar[frozenset[Platform]] = frozenset(
         {Platform.SENSOR, Platform.EVENT, Platform.CALENDAR}
     )
-    services = SERVICES
+    services: ClassVar[Mapping[str, FamilyService[Any]]] = {
+        **price.SERVICES,
+        **drlc.SERVICES,
+        **messaging.SERVICES,
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """Make the servers; devices appear with the tracker's events."""

@@ -52,7 +52,6 @@ from .services import (
     RESULT_NO_ANSWER,
     RESULT_REJECTED,
     RESULT_SENT,
-    SERVICES,
     TARGET_SCHEMA,
     send_to_clients,
     target_clients,
@@ -543,10 +542,9 @@ _CANCEL_FIELDS: dict[Any, Any] = {
     vol.Required("message_id"): _MESSAGE_ID,
 }
 
-SERVICES.update(
-    {
-        SERVICE_DISPLAY: FamilyService(vol.Schema(_DISPLAY_FIELDS), _display),
-        SERVICE_CANCEL: FamilyService(vol.Schema(_CANCEL_FIELDS), _cancel),
-        SERVICE_CANCEL_ALL: FamilyService(vol.Schema(TARGET_SCHEMA), _cancel_all),
-    }
-)
+#: The actions of this server (``EsiFamily.services``).
+SERVICES: Final[dict[str, FamilyService[Any]]] = {
+    SERVICE_DISPLAY: FamilyService(vol.Schema(_DISPLAY_FIELDS), _display),
+    SERVICE_CANCEL: FamilyService(vol.Schema(_CANCEL_FIELDS), _cancel),
+    SERVICE_CANCEL_ALL: FamilyService(vol.Schema(TARGET_SCHEMA), _cancel_all),
+}

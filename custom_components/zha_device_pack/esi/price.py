@@ -96,7 +96,6 @@ from .services import (
     RESULT_NO_ANSWER,
     RESULT_REJECTED,
     RESULT_SENT,
-    SERVICES,
     TARGET_SCHEMA,
     ieee_name,
     send_to_clients,
@@ -1100,7 +1099,10 @@ async def _publish_price(family: EsiFamily, call: ServiceCall) -> ServiceRespons
     return await server.publish(price, clients, blocks)
 
 
-SERVICES[SERVICE_PUBLISH_PRICE] = FamilyService(PUBLISH_PRICE_SCHEMA, _publish_price)
+#: The actions of this server (``EsiFamily.services``).
+SERVICES: Final[dict[str, FamilyService[Any]]] = {
+    SERVICE_PUBLISH_PRICE: FamilyService(PUBLISH_PRICE_SCHEMA, _publish_price)
+}
 
 
 # --- entities ------------------------------------------------------------------------------

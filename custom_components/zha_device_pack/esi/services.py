@@ -19,7 +19,6 @@ from zigpy.types import EUI64
 
 from .. import zha_bridge
 from ..errors import validation_error
-from ..family import FamilyService
 
 if TYPE_CHECKING:
     from ..cluster_follower import ClusterFollower
@@ -32,9 +31,6 @@ TARGET_SCHEMA: Final = {vol.Optional(ATTR_DEVICE_ID): vol.All(cv.ensure_list, [s
 RESULT_SENT: Final = "sent"
 RESULT_REJECTED: Final = "rejected"
 RESULT_NO_ANSWER: Final = "no_answer"
-
-#: The ESI actions; each server module adds its own (``esi/<server>.py``).
-SERVICES: dict[str, FamilyService[Any]] = {}
 
 
 def target_clients[C](

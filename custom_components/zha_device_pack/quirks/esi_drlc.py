@@ -22,11 +22,10 @@ from typing import Any
 
 from zigpy import types as t
 from zigpy.zcl import foundation
-from zigpy.zcl.foundation import Status, ZCLCommandDef
+from zigpy.zcl.foundation import Status
 
 from ..protocol import se_drlc
 from .esi_endpoint import EsiEndpointMixin
-from .exceptions import DEFAULT_RESPONSE
 from .smart_energy_drlc import C2S, SmartEnergyDrlc
 
 _LOGGER = logging.getLogger(__name__)
@@ -72,23 +71,21 @@ class EsiDrlc(EsiEndpointMixin, SmartEnergyDrlc):
         if not hdr.frame_control.disable_default_response:
             self.send_default_rsp(hdr, Status.SUCCESS)
 
-    def send_not_found(self, hdr: foundation.ZCLHeader) -> None:
-        """Answer a request with a Default Response NOT_FOUND (no events)."""
-        self.send_default_rsp(hdr, Status.NOT_FOUND)
-
     async def send_load_control_event(
         self, event: se_drlc.LoadControlEvent, *, tsn: int | None = None
     ) -> Status:
         """Send LoadControlEvent; with ``tsn`` it answers GetScheduledEvents."""
         payload = t.Bytes(se_drlc.encode_load_control_event(event))
-        return await self._send(self.ClientCommandDefs.load_control_event, payload, tsn)
+        return await self.send_to_client(
+            self.ClientCommandDefs.load_control_event, payload, tsn
+        )
 
     async def send_cancel_load_control_event(
         self, cancel: se_drlc.CancelLoadControlEvent
     ) -> Status:
         """Send CancelLoadControlEvent; return the device's status."""
         payload = t.Bytes(se_drlc.encode_cancel_load_control_event(cancel))
-        return await self._send(
+        return await self.send_to_client(
             self.ClientCommandDefs.cancel_load_control_event, payload, None
         )
 
@@ -97,25 +94,6 @@ class EsiDrlc(EsiEndpointMixin, SmartEnergyDrlc):
     ) -> Status:
         """Send CancelAllLoadControlEvents; return the device's status."""
         payload = t.Bytes(se_drlc.encode_cancel_all_load_control_events(cancel))
-        return await self._send(
+        return await self.send_to_client(
             self.ClientCommandDefs.cancel_all_load_control_events, payload, None
         )
-
-    async def _send(
-        self, command: ZCLCommandDef, payload: t.Bytes, tsn: int | None
-    ) -> Status:
-        if tsn is not None:
-            # an answer: the request's sequence number, no Default Response asked for
-            await self.client_command(
-                command.id, payload=payload, tsn=tsn, disable_default_response=True
-            )
-            return Status.SUCCESS
-        answer = await self.client_command(
-            command.id,
-            payload=payload,
-            expect_reply=True,
-            disable_default_response=False,
-        )
-        if isinstance(answer, DEFAULT_RESPONSE):
-            return Status(getattr(answer, "status", Status.SUCCESS))
-        return Status.SUCCESS

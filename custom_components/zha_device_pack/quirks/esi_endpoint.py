@@ -59,10 +59,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 from zigpy import types as t
 from zigpy.exceptions import DeliveryError
-from zigpy.zcl import Cluster
+from zigpy.zcl import Cluster, foundation
+from zigpy.zcl.foundation import Status, ZCLCommandDef
 import zigpy.zdo.types as zdo_t
 
 from . import smart_energy_mirror
+from .exceptions import DEFAULT_RESPONSE
 
 if TYPE_CHECKING:
     import zigpy.device
@@ -150,6 +152,34 @@ class EsiEndpointMixin(_ClusterBase):
             return await super().reply(*args, **kwargs)
         finally:
             _sending.reset(token)
+
+    def send_not_found(self, hdr: foundation.ZCLHeader) -> None:
+        """Answer a request with a Default Response NOT_FOUND (nothing to send)."""
+        self.send_default_rsp(hdr, Status.NOT_FOUND)
+
+    async def send_to_client(
+        self, command: ZCLCommandDef, payload: t.Bytes, tsn: int | None
+    ) -> Status:
+        """Send a server -> client command; return the device's Default Response status.
+
+        With ``tsn`` it answers the device's request: the request's sequence number, no
+        Default Response asked for (SUCCESS is returned). Without, a Default Response is
+        asked for, so the device says whether it took the command.
+        """
+        if tsn is not None:
+            await self.client_command(
+                command.id, payload=payload, tsn=tsn, disable_default_response=True
+            )
+            return Status.SUCCESS
+        answer = await self.client_command(
+            command.id,
+            payload=payload,
+            expect_reply=True,
+            disable_default_response=False,
+        )
+        if isinstance(answer, DEFAULT_RESPONSE):
+            return Status(getattr(answer, "status", Status.SUCCESS))
+        return Status.SUCCESS
 
 
 def esi_source(device: zigpy.device.Device, cluster_id: int, src_ep: int) -> bool:

@@ -27,11 +27,11 @@ from typing import Any, Final
 
 from zigpy import types as t
 from zigpy.zcl import foundation
-from zigpy.zcl.foundation import Status, ZCLCommandDef
+from zigpy.zcl.foundation import Status
 
 from ..protocol import se_messaging
 from .esi_endpoint import EsiEndpointMixin
-from .exceptions import DEFAULT_RESPONSE
+from .raw_command import raw_command
 from .smart_energy_messaging import C2S, SmartEnergyMessaging
 
 _LOGGER = logging.getLogger(__name__)
@@ -43,10 +43,7 @@ class EsiMessaging(EsiEndpointMixin, SmartEnergyMessaging):
     class ServerCommandDefs(SmartEnergyMessaging.ServerCommandDefs):
         """Client -> server commands, with the SE 1.2a GetMessageCancellation."""
 
-        get_message_cancellation: Final = ZCLCommandDef(
-            id=t.uint8_t(C2S.GET_MESSAGE_CANCELLATION),  # type: ignore-next
-            schema={"payload": t.Bytes},  # type: ignore[arg-type]
-        )
+        get_message_cancellation: Final = raw_command(C2S.GET_MESSAGE_CANCELLATION)
 
     def handle_cluster_request(
         self,
@@ -88,10 +85,6 @@ class EsiMessaging(EsiEndpointMixin, SmartEnergyMessaging):
         if not hdr.frame_control.disable_default_response:
             self.send_default_rsp(hdr, Status.SUCCESS)
 
-    def send_not_found(self, hdr: foundation.ZCLHeader) -> None:
-        """Answer a request with a Default Response NOT_FOUND (nothing to send)."""
-        self.send_default_rsp(hdr, Status.NOT_FOUND)
-
     async def send_display_message(
         self, message: se_messaging.DisplayMessage, *, tsn: int | None = None
     ) -> Status:
@@ -100,14 +93,16 @@ class EsiMessaging(EsiEndpointMixin, SmartEnergyMessaging):
         With ``tsn`` it answers a GetLastMessage (no Default Response asked for).
         """
         payload = t.Bytes(se_messaging.encode_display_message(message))
-        return await self._send(self.ClientCommandDefs.display_message, payload, tsn)
+        return await self.send_to_client(
+            self.ClientCommandDefs.display_message, payload, tsn
+        )
 
     async def send_cancel_message(self, message_id: int) -> Status:
         """Send CancelMessage (control 0x00, reference §5); return the device's status."""
         payload = se_messaging.encode_cancel_message(
             se_messaging.CancelMessage(message_id)
         )
-        return await self._send(
+        return await self.send_to_client(
             self.ClientCommandDefs.cancel_message, t.Bytes(payload), None
         )
 
@@ -118,25 +113,6 @@ class EsiMessaging(EsiEndpointMixin, SmartEnergyMessaging):
         payload = se_messaging.encode_cancel_all_messages(
             se_messaging.CancelAllMessages(implementation_time)
         )
-        return await self._send(
+        return await self.send_to_client(
             self.ClientCommandDefs.cancel_all_messages, t.Bytes(payload), tsn
         )
-
-    async def _send(
-        self, command: ZCLCommandDef, payload: t.Bytes, tsn: int | None
-    ) -> Status:
-        if tsn is not None:
-            # an answer: same sequence number, no Default Response asked for
-            await self.client_command(
-                command.id, payload=payload, tsn=tsn, disable_default_response=True
-            )
-            return Status.SUCCESS
-        answer = await self.client_command(
-            command.id,
-            payload=payload,
-            expect_reply=True,
-            disable_default_response=False,
-        )
-        if isinstance(answer, DEFAULT_RESPONSE):
-            return Status(getattr(answer, "status", Status.SUCCESS))
-        return Status.SUCCESS

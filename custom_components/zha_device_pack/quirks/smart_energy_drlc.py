@@ -43,10 +43,11 @@ from zigpy import types as t
 from zigpy.exceptions import DeliveryError
 from zigpy.zcl import foundation
 from zigpy.zcl.clusters.smartenergy import Drlc
-from zigpy.zcl.foundation import BaseCommandDefs, Status, ZCLCommandDef
+from zigpy.zcl.foundation import BaseCommandDefs, Status
 
 from ..protocol import se_drlc
 from .exceptions import DEFAULT_RESPONSE, CommandRefusedError, NoAnswerError
+from .raw_command import raw_command
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -60,29 +61,16 @@ class SmartEnergyDrlc(CustomCluster, Drlc):
     class ServerCommandDefs(BaseCommandDefs):
         """Client -> server commands (reference §4.2)."""
 
-        report_event_status: Final = ZCLCommandDef(
-            id=t.uint8_t(C2S.REPORT_EVENT_STATUS),  # type: ignore-next
-            schema={"payload": t.Bytes},  # type: ignore[arg-type]
-        )
-        get_scheduled_events: Final = ZCLCommandDef(
-            id=t.uint8_t(C2S.GET_SCHEDULED_EVENTS),  # type: ignore-next
-            schema={"payload": t.Bytes},  # type: ignore[arg-type]
-        )
+        report_event_status: Final = raw_command(C2S.REPORT_EVENT_STATUS)
+        get_scheduled_events: Final = raw_command(C2S.GET_SCHEDULED_EVENTS)
 
     class ClientCommandDefs(BaseCommandDefs):
         """Server -> client commands (reference §4.2): the raw payload, for the codec."""
 
-        load_control_event: Final = ZCLCommandDef(
-            id=t.uint8_t(S2C.LOAD_CONTROL_EVENT),  # type: ignore-next
-            schema={"payload": t.Bytes},  # type: ignore[arg-type]
-        )
-        cancel_load_control_event: Final = ZCLCommandDef(
-            id=t.uint8_t(S2C.CANCEL_LOAD_CONTROL_EVENT),  # type: ignore-next
-            schema={"payload": t.Bytes},  # type: ignore[arg-type]
-        )
-        cancel_all_load_control_events: Final = ZCLCommandDef(
-            id=t.uint8_t(S2C.CANCEL_ALL_LOAD_CONTROL_EVENTS),  # type: ignore-next
-            schema={"payload": t.Bytes},  # type: ignore[arg-type]
+        load_control_event: Final = raw_command(S2C.LOAD_CONTROL_EVENT)
+        cancel_load_control_event: Final = raw_command(S2C.CANCEL_LOAD_CONTROL_EVENT)
+        cancel_all_load_control_events: Final = raw_command(
+            S2C.CANCEL_ALL_LOAD_CONTROL_EVENTS
         )
 
     def handle_cluster_request(

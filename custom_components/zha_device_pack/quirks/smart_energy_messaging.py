@@ -35,6 +35,7 @@ from .exceptions import (
     NoAnswerError,
     raise_if_default_response,
 )
+from .raw_command import raw_command
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -52,30 +53,15 @@ class SmartEnergyMessaging(CustomCluster, Messaging):
             id=t.uint8_t(C2S.GET_LAST_MESSAGE),  # type: ignore-next
             schema={},  # type: ignore[arg-type]
         )
-        message_confirmation: Final = ZCLCommandDef(
-            id=t.uint8_t(C2S.MESSAGE_CONFIRMATION),  # type: ignore-next
-            schema={"payload": t.Bytes},  # type: ignore[arg-type]
-        )
+        message_confirmation: Final = raw_command(C2S.MESSAGE_CONFIRMATION)
 
     class ClientCommandDefs(BaseCommandDefs):
         """Server -> client commands (reference §5): the raw payload, for the codec."""
 
-        display_message: Final = ZCLCommandDef(
-            id=t.uint8_t(S2C.DISPLAY_MESSAGE),  # type: ignore-next
-            schema={"payload": t.Bytes},  # type: ignore[arg-type]
-        )
-        cancel_message: Final = ZCLCommandDef(
-            id=t.uint8_t(S2C.CANCEL_MESSAGE),  # type: ignore-next
-            schema={"payload": t.Bytes},  # type: ignore[arg-type]
-        )
-        display_protected_message: Final = ZCLCommandDef(
-            id=t.uint8_t(S2C.DISPLAY_PROTECTED_MESSAGE),  # type: ignore-next
-            schema={"payload": t.Bytes},  # type: ignore[arg-type]
-        )
-        cancel_all_messages: Final = ZCLCommandDef(
-            id=t.uint8_t(S2C.CANCEL_ALL_MESSAGES),  # type: ignore-next
-            schema={"payload": t.Bytes},  # type: ignore[arg-type]
-        )
+        display_message: Final = raw_command(S2C.DISPLAY_MESSAGE)
+        cancel_message: Final = raw_command(S2C.CANCEL_MESSAGE)
+        display_protected_message: Final = raw_command(S2C.DISPLAY_PROTECTED_MESSAGE)
+        cancel_all_messages: Final = raw_command(S2C.CANCEL_ALL_MESSAGES)
 
     def handle_cluster_request(
         self,

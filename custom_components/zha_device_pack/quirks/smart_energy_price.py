@@ -28,7 +28,7 @@ from zigpy import types as t
 from zigpy.exceptions import DeliveryError
 from zigpy.zcl import foundation
 from zigpy.zcl.clusters.smartenergy import Price
-from zigpy.zcl.foundation import BaseCommandDefs, Status, ZCLCommandDef
+from zigpy.zcl.foundation import BaseCommandDefs, Status
 
 from ..protocol import se_price
 from .exceptions import (
@@ -37,6 +37,7 @@ from .exceptions import (
     NoAnswerError,
     raise_if_default_response,
 )
+from .raw_command import raw_command
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -50,26 +51,14 @@ class SmartEnergyPrice(CustomCluster, Price):
     class ServerCommandDefs(BaseCommandDefs):
         """Client -> server commands (reference §3.2)."""
 
-        get_current_price: Final = ZCLCommandDef(
-            id=t.uint8_t(C2S.GET_CURRENT_PRICE),  # type: ignore-next
-            schema={"payload": t.Bytes},  # type: ignore[arg-type]
-        )
-        get_scheduled_prices: Final = ZCLCommandDef(
-            id=t.uint8_t(C2S.GET_SCHEDULED_PRICES),  # type: ignore-next
-            schema={"payload": t.Bytes},  # type: ignore[arg-type]
-        )
-        price_acknowledgement: Final = ZCLCommandDef(
-            id=t.uint8_t(C2S.PRICE_ACKNOWLEDGEMENT),  # type: ignore-next
-            schema={"payload": t.Bytes},  # type: ignore[arg-type]
-        )
+        get_current_price: Final = raw_command(C2S.GET_CURRENT_PRICE)
+        get_scheduled_prices: Final = raw_command(C2S.GET_SCHEDULED_PRICES)
+        price_acknowledgement: Final = raw_command(C2S.PRICE_ACKNOWLEDGEMENT)
 
     class ClientCommandDefs(BaseCommandDefs):
         """Server -> client commands (reference §3.2): the raw payload, for the codec."""
 
-        publish_price: Final = ZCLCommandDef(
-            id=t.uint8_t(S2C.PUBLISH_PRICE),  # type: ignore-next
-            schema={"payload": t.Bytes},  # type: ignore[arg-type]
-        )
+        publish_price: Final = raw_command(S2C.PUBLISH_PRICE)
 
     def handle_cluster_request(
         self,
