@@ -150,6 +150,10 @@ async def test_load_control_events(
     assert not_found.payload == bytes((0x01, 0x8B))
 
     # -- an event in 2 minutes for 3 minutes, byte-exact (reference §4.2) ----------------
+    # The controller's clock runs on the network's virtual clock, HA's frozen clock ticks
+    # with real time: set the controller to HA's time right before the event, so the real
+    # time the steps above took (seconds on a loaded machine) does not delay its start.
+    controller.set_clock(dt_util.utcnow())
     start = utc_now() + 120
     response = await call(
         hass,
@@ -223,7 +227,8 @@ async def test_load_control_events(
     assert struct.unpack_from("<IH", resent.payload, 7) == (0, left)  # now, time left
     assert 0 < left <= 3
     # -- end: heater back ON, 0x03 completed; the event leaves the ESI --------------------
-    await advance(hass, freezer, zigbee, 180)
+    # (20 s past the end: the controller's clock may lag HA's by the real time since set)
+    await advance(hass, freezer, zigbee, 180 + 20)
     await zigbee.wait_for(lambda: heater() == "on", what="heater on")
     await zigbee.wait_for(lambda: status() == "completed", what="completed")
     assert [s for i, s in controller.reports if i == 0x01020304] == [0x01, 0x02, 0x03]
