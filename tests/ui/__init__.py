@@ -1,0 +1,1 @@
+"""Browser tests of what users see in Home Assistant's web UI."""
