@@ -12,6 +12,7 @@ from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.zha_device_pack.metering.drlc_events import (
+    ENDED_MEMORY,
     ClientAttributes,
     EventState,
     EventTable,
@@ -74,6 +75,15 @@ def test_lifecycle_received_started_completed() -> None:
         (0x01020304, EventStatus.COMPLETED)
     ]
     assert table.events == {}
+    # a late copy of the ended event (start "now": a retried GetScheduledEvents answer) is
+    # that event again, not a new one; a day later its id is free again
+    late = event(start=0)
+    assert table.receive(late, NOW + 600 + 30 * 60 + 5, FixedRandom()) == []
+    assert table.events == {}
+    day_later = NOW + 600 + 30 * 60 + ENDED_MEMORY + 1
+    assert statuses(table.receive(late, day_later, FixedRandom())) == [
+        (0x01020304, EventStatus.RECEIVED)
+    ]
 
 
 def test_filtering_expiry_duplicate() -> None:

@@ -45,6 +45,8 @@ from ..protocol.se_drlc import (
 #: HA as a DRLC client "is" every non-reserved device class: it automates any kind of load
 #: (water heater, HVAC, EV charger, lights...), so it hears every event the ESI sends to the
 #: home and the user's automations decide which loads act on it.
+#: How long the ids of ended events are remembered (seconds).
+ENDED_MEMORY: Final = 24 * 3600
 DEFAULT_DEVICE_CLASS_VALUE: Final = int(se_drlc.DeviceClass.ALL)
 #: UtilityEnrollmentGroup 0: member of all groups (the spec default, reference §4.1).
 DEFAULT_UTILITY_ENROLLMENT_GROUP: Final = 0
@@ -164,6 +166,10 @@ class EventTable:
 
     attributes: ClientAttributes = field(default_factory=ClientAttributes)
     events: dict[int, HeldEvent] = field(default_factory=dict)
+    #: Issuer event ids of events that ended here (completed, cancelled, superseded), with
+    #: when: a late copy of one (a retried frame, an answer to GetScheduledEvents delivered
+    #: after the end) is that event again, not a new one to run. Kept for a day, in memory.
+    ended: dict[int, int] = field(default_factory=dict)
 
     # -- the ESI's commands -------------------------------------------------------------
 
@@ -187,7 +193,12 @@ class EventTable:
                     HeldEvent(event, event.start_time, event.start_time),
                 )
             ]
-        if event.issuer_event_id in self.events:
+        self.ended = {
+            event_id: when
+            for event_id, when in self.ended.items()
+            if when > now - ENDED_MEMORY
+        }
+        if event.issuer_event_id in self.events or event.issuer_event_id in self.ended:
             return []
         window = se_drlc.randomized_window(
             event,
@@ -201,7 +212,7 @@ class EventTable:
             if not se_drlc.supersedes(event, old.event):
                 continue
             if old.state is EventState.SCHEDULED:
-                del self.events[old.issuer_event_id]
+                self._drop(old, now)
                 reports.append(Report(old.issuer_event_id, EventStatus.SUPERSEDED, old))
             else:
                 old.end = min(old.end, max(held.start, now))
@@ -249,7 +260,7 @@ class EventTable:
     ) -> list[Report]:
         if held.state is EventState.SCHEDULED and effective <= now:
             # nothing runs yet: no load to bring back gradually
-            del self.events[held.issuer_event_id]
+            self._drop(held, now)
             return [Report(held.issuer_event_id, EventStatus.CANCELLED, held)]
         delay = 0
         if control & CancelControl.TERMINATE_WITH_RANDOMIZATION:
@@ -309,7 +320,7 @@ class EventTable:
                 EventStatus.STARTED if held.opted_in else EventStatus.USER_OPTED_OUT
             )
             return Report(held.issuer_event_id, status, held)
-        del self.events[held.issuer_event_id]
+        self._drop(held, held.end)
         status = held.end_status or se_drlc.completion_status(
             opted_in=held.opted_in,
             changed_while_running=held.changed_while_running,
@@ -325,6 +336,11 @@ class EventTable:
             ),
             default=None,
         )
+
+    def _drop(self, held: HeldEvent, when: int) -> None:
+        """Forget an event that ended at ``when``, remembering its id (``ended``)."""
+        del self.events[held.issuer_event_id]
+        self.ended[held.issuer_event_id] = when
 
     def drop_finished(self, now: int) -> None:
         """Drop the events whose end has passed (storage read after a restart)."""

@@ -151,6 +151,10 @@ class LoadController:
         drlc.on(CMD_CANCEL_LOAD_CONTROL_EVENT, self._cancel)
         drlc.on(CMD_CANCEL_ALL_LOAD_CONTROL_EVENTS, self._cancel_all)
         self.events: dict[int, HeldEvent] = {}
+        #: Issuer event ids of the events that ended here (completed, cancelled,
+        #: superseded): a late copy of one (e.g. a retried answer to GetScheduledEvents
+        #: delivered after the end) is that event again, not a new one to run.
+        self.finished: set[int] = set()
         #: Every ReportEventStatus sent: (issuer event id, status).
         self.reports: list[tuple[int, int]] = []
         #: Randomization delays: repeatable, not secret.
@@ -221,8 +225,8 @@ class LoadController:
             return None  # reserved criticality: ignore the event
         if not self._addressed(device_class, group):
             return None
-        if issuer_event_id in self.events:
-            return None  # held already (also the answer to GetScheduledEvents)
+        if issuer_event_id in self.events or issuer_event_id in self.finished:
+            return None  # held or ended already (also the answer to GetScheduledEvents)
         if (
             start == UTC_INVALID
             or not 1 <= duration <= MAX_DURATION
@@ -319,6 +323,7 @@ class LoadController:
         """End an event: timers off, heater back ON if it was held off, report."""
         event.cancel_timers()
         self.events.pop(event.issuer_event_id, None)
+        self.finished.add(event.issuer_event_id)
         if event.running and not event.opted_out:
             self._switch(True)
         self._report(event, status)
@@ -395,6 +400,7 @@ class LoadController:
         for event in self.events.values():
             event.cancel_timers()
         self.events.clear()
+        self.finished.clear()
         self._switch(True)
 
     # -- client -> server ---------------------------------------------------------
