@@ -45,31 +45,25 @@ class EsiDrlc(EsiEndpointMixin, SmartEnergyDrlc):
         if hdr.direction != foundation.Direction.Client_to_Server:
             super().handle_cluster_request(hdr, args, dst_addressing=dst_addressing)
             return
-        command_id = int(hdr.command_id)
-        payload = bytes(getattr(args, "payload", b""))
-        try:
-            if command_id == C2S.REPORT_EVENT_STATUS:
-                report = se_drlc.decode_report_event_status(payload)
-                self.listener_event("se_event_status_reported", report)
-            elif command_id == C2S.GET_SCHEDULED_EVENTS:
-                request = se_drlc.decode_get_scheduled_events(payload)
-                self.listener_event("se_scheduled_events_requested", hdr, request)
-                return
-            else:
-                self.send_default_rsp(hdr, Status.UNSUP_CLUSTER_COMMAND)
-                return
-        except se_drlc.DrlcError as err:
-            _LOGGER.warning(
-                "%s: DRLC request 0x%02x refused (%s): %s",
-                self.endpoint.device.ieee,
-                command_id,
-                err,
-                payload.hex(),
-            )
-            self.send_default_rsp(hdr, Status.MALFORMED_COMMAND)
-            return
-        if not hdr.frame_control.disable_default_response:
-            self.send_default_rsp(hdr, Status.SUCCESS)
+        self.dispatch_client_request(
+            hdr,
+            args,
+            {
+                C2S.REPORT_EVENT_STATUS: self._report_event_status,
+                C2S.GET_SCHEDULED_EVENTS: self._get_scheduled_events,
+            },
+            se_drlc.DrlcError,
+        )
+
+    def _report_event_status(self, _hdr: foundation.ZCLHeader, payload: bytes) -> bool:
+        report = se_drlc.decode_report_event_status(payload)
+        self.listener_event("se_event_status_reported", report)
+        return False
+
+    def _get_scheduled_events(self, hdr: foundation.ZCLHeader, payload: bytes) -> bool:
+        request = se_drlc.decode_get_scheduled_events(payload)
+        self.listener_event("se_scheduled_events_requested", hdr, request)
+        return True
 
     async def send_load_control_event(
         self, event: se_drlc.LoadControlEvent, *, tsn: int | None = None

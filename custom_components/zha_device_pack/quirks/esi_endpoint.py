@@ -52,7 +52,7 @@ runs; without it no discovery is answered here.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 import logging
 from typing import TYPE_CHECKING, Any, Final
@@ -152,6 +152,41 @@ class EsiEndpointMixin(_ClusterBase):
             return await super().reply(*args, **kwargs)
         finally:
             _sending.reset(token)
+
+    def dispatch_client_request(
+        self,
+        hdr: foundation.ZCLHeader,
+        args: Any,
+        handlers: Mapping[int, Callable[[foundation.ZCLHeader, bytes], bool]],
+        error: type[Exception],
+    ) -> None:
+        """Decode a device's client -> server request with its handler and answer it.
+
+        A handler decodes the payload through the codec and passes it on; it returns True
+        when the request gets its own answer (a command with the request's sequence number,
+        or NOT_FOUND), else a Default Response SUCCESS follows unless the device disabled
+        it. No handler: UNSUP_CLUSTER_COMMAND; a payload the codec refuses: MALFORMED_COMMAND.
+        """
+        command_id = int(hdr.command_id)
+        payload = bytes(getattr(args, "payload", b""))
+        if (handler := handlers.get(command_id)) is None:
+            self.send_default_rsp(hdr, Status.UNSUP_CLUSTER_COMMAND)
+            return
+        try:
+            answered = handler(hdr, payload)
+        except error as err:
+            _LOGGER.warning(
+                "%s: %s request 0x%02x refused (%s): %s",
+                self.endpoint.device.ieee,
+                self.name,
+                command_id,
+                err,
+                payload.hex(),
+            )
+            self.send_default_rsp(hdr, Status.MALFORMED_COMMAND)
+            return
+        if not answered and not hdr.frame_control.disable_default_response:
+            self.send_default_rsp(hdr, Status.SUCCESS)
 
     def send_not_found(self, hdr: foundation.ZCLHeader) -> None:
         """Answer a request with a Default Response NOT_FOUND (nothing to send)."""

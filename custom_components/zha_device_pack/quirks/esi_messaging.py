@@ -56,34 +56,32 @@ class EsiMessaging(EsiEndpointMixin, SmartEnergyMessaging):
         if hdr.direction != foundation.Direction.Client_to_Server:
             super().handle_cluster_request(hdr, args, dst_addressing=dst_addressing)
             return
-        command_id = int(hdr.command_id)
-        payload = bytes(getattr(args, "payload", b""))
-        try:
-            if command_id == C2S.GET_LAST_MESSAGE:
-                self.listener_event("se_last_message_requested", hdr)
-                return
-            if command_id == C2S.MESSAGE_CONFIRMATION:
-                confirmation = se_messaging.decode_message_confirmation(payload)
-                self.listener_event("se_message_confirmed", confirmation)
-            elif command_id == C2S.GET_MESSAGE_CANCELLATION:
-                request = se_messaging.decode_get_message_cancellation(payload)
-                self.listener_event("se_message_cancellation_requested", hdr, request)
-                return
-            else:
-                self.send_default_rsp(hdr, Status.UNSUP_CLUSTER_COMMAND)
-                return
-        except se_messaging.MessagingError as err:
-            _LOGGER.warning(
-                "%s: Messaging request 0x%02x refused (%s): %s",
-                self.endpoint.device.ieee,
-                command_id,
-                err,
-                payload.hex(),
-            )
-            self.send_default_rsp(hdr, Status.MALFORMED_COMMAND)
-            return
-        if not hdr.frame_control.disable_default_response:
-            self.send_default_rsp(hdr, Status.SUCCESS)
+        self.dispatch_client_request(
+            hdr,
+            args,
+            {
+                C2S.GET_LAST_MESSAGE: self._get_last_message,
+                C2S.MESSAGE_CONFIRMATION: self._message_confirmation,
+                C2S.GET_MESSAGE_CANCELLATION: self._get_message_cancellation,
+            },
+            se_messaging.MessagingError,
+        )
+
+    def _get_last_message(self, hdr: foundation.ZCLHeader, _payload: bytes) -> bool:
+        self.listener_event("se_last_message_requested", hdr)
+        return True
+
+    def _message_confirmation(self, _hdr: foundation.ZCLHeader, payload: bytes) -> bool:
+        confirmation = se_messaging.decode_message_confirmation(payload)
+        self.listener_event("se_message_confirmed", confirmation)
+        return False
+
+    def _get_message_cancellation(
+        self, hdr: foundation.ZCLHeader, payload: bytes
+    ) -> bool:
+        request = se_messaging.decode_get_message_cancellation(payload)
+        self.listener_event("se_message_cancellation_requested", hdr, request)
+        return True
 
     async def send_display_message(
         self, message: se_messaging.DisplayMessage, *, tsn: int | None = None

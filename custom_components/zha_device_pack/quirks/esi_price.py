@@ -59,14 +59,6 @@ _ATTRIBUTE_TYPES: Final[dict[se_price.ZclType, Callable[[Any], Any]]] = {
     se_price.ZclType.OCTET_STRING: t.LVBytes,
 }
 
-_DECODERS: Final = {
-    C2S.GET_CURRENT_PRICE: ("se_get_current_price", se_price.decode_get_current_price),
-    C2S.GET_SCHEDULED_PRICES: (
-        "se_get_scheduled_prices",
-        se_price.decode_get_scheduled_prices,
-    ),
-}
-
 
 class EsiPrice(EsiEndpointMixin, SmartEnergyPrice):
     """A device's Price client cluster: HA answers it as the home's ESI."""
@@ -89,31 +81,32 @@ class EsiPrice(EsiEndpointMixin, SmartEnergyPrice):
         if hdr.direction != foundation.Direction.Client_to_Server:
             super().handle_cluster_request(hdr, args, dst_addressing=dst_addressing)
             return
-        command = int(hdr.command_id)
-        payload = bytes(getattr(args, "payload", b""))
-        try:
-            if command == C2S.PRICE_ACKNOWLEDGEMENT:
-                ack = se_price.decode_price_acknowledgement(payload)
-            elif command in _DECODERS:
-                event, decode = _DECODERS[C2S(command)]
-                self.listener_event(event, hdr, decode(payload))
-                return
-            else:
-                self.send_default_rsp(hdr, Status.UNSUP_CLUSTER_COMMAND)
-                return
-        except se_price.PriceError as err:
-            _LOGGER.warning(
-                "%s: Price command 0x%02x refused (%s): %s",
-                self.endpoint.device.ieee,
-                command,
-                err,
-                payload.hex(),
-            )
-            self.send_default_rsp(hdr, Status.MALFORMED_COMMAND)
-            return
-        if not hdr.frame_control.disable_default_response:
-            self.send_default_rsp(hdr, Status.SUCCESS)
-        self._acknowledged(ack)
+        self.dispatch_client_request(
+            hdr,
+            args,
+            {
+                C2S.PRICE_ACKNOWLEDGEMENT: self._price_acknowledgement,
+                C2S.GET_CURRENT_PRICE: self._get_current_price,
+                C2S.GET_SCHEDULED_PRICES: self._get_scheduled_prices,
+            },
+            se_price.PriceError,
+        )
+
+    def _price_acknowledgement(
+        self, _hdr: foundation.ZCLHeader, payload: bytes
+    ) -> bool:
+        self._acknowledged(se_price.decode_price_acknowledgement(payload))
+        return False
+
+    def _get_current_price(self, hdr: foundation.ZCLHeader, payload: bytes) -> bool:
+        request = se_price.decode_get_current_price(payload)
+        self.listener_event("se_get_current_price", hdr, request)
+        return True
+
+    def _get_scheduled_prices(self, hdr: foundation.ZCLHeader, payload: bytes) -> bool:
+        request = se_price.decode_get_scheduled_prices(payload)
+        self.listener_event("se_get_scheduled_prices", hdr, request)
+        return True
 
     def handle_cluster_general_request(
         self,
