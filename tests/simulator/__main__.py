@@ -3,8 +3,13 @@
 ``python -m tests.simulator --port 9999 --control-port 9998 --state PATH [--demo]``
 
 ZHA: radio type ``xbee``, path ``socket://127.0.0.1:9999``.  The state (network
-settings, XBee parameters, devices and their attribute values) is loaded from
-PATH and saved on every change and on exit.
+settings, XBee parameters, devices and their attribute values, the network clock) is
+loaded from PATH and saved on every change and on exit.
+
+The network clock runs in real time (``--time-scale``) and carries wall time: device
+clocks follow it (a valve started for a minute closes itself a minute later; a meter's
+profile ends now), and after a restart they go on from the real time, the downtime
+included.  ``--demo`` adds one device of every supported family (`DEMO_MODELS`).
 """
 
 from __future__ import annotations
@@ -13,12 +18,16 @@ import argparse
 import asyncio
 from collections.abc import Callable
 import contextlib
+from datetime import timedelta
 import logging
 from pathlib import Path
 import signal
+from typing import Any, Final
 
 from .control import ControlServer
+from .device import SimDevice
 from .models import MODELS
+from .models.se_meters import DEFAULT_WALL_CLOCK as DEFAULT_METER_WALL_CLOCK
 from .network import SimNetwork
 from .xbee import XBeeFrontend
 
@@ -55,7 +64,8 @@ def load_network(path: Path | None, time_scale: float | None = 1.0) -> SimNetwor
     """Load the state file, or create a factory-new network.
 
     The dev server's clock runs in real time (``time_scale`` 1.0): sleepy devices
-    poll and check in by themselves, queued frames expire.
+    poll and check in by themselves, queued frames expire, device clocks follow wall
+    time; a loaded network's clock resumes with the downtime.
     """
     if path is not None and path.exists():
         network = SimNetwork.load(path, models=MODELS, time_scale=time_scale)
@@ -64,12 +74,42 @@ def load_network(path: Path | None, time_scale: float | None = 1.0) -> SimNetwor
     return SimNetwork(time_scale=time_scale)
 
 
-def add_demo_devices(network: SimNetwork) -> None:
-    """Add a plug, a light and a TS0049 valve that join when the host permits joining."""
-    for model in ("plug", "light", "ts0049"):
-        device = MODELS[model](ieee=network.allocate_ieee())
+#: The demo network (``--demo``): one device of every supported family, in this order.
+#: ``tests/simulator/README.md`` lists them (a test compares the two).
+DEMO_MODELS: Final = (
+    "plug",
+    "light",
+    "ts0049",
+    "danfoss_ally",
+    "danfoss_ally",
+    "temperature_sensor",
+    "se_electricity_meter",
+    "se_in_home_display",
+)
+#: The demo meter's profile history: the last two days, whole intervals.
+DEMO_METER_HISTORY: Final = timedelta(days=2, hours=1)
+
+
+def demo_options(model: str, network: SimNetwork) -> dict[str, Any]:
+    """Return the factory options of a demo device of ``model``."""
+    if model != "se_electricity_meter":
+        return {}
+    # the history ends at the network's wall time (the dev server's clock follows it)
+    wall = network.wall_clock or DEFAULT_METER_WALL_CLOCK
+    return {"wall_clock": wall, "history_start": wall - DEMO_METER_HISTORY}
+
+
+def add_demo_devices(network: SimNetwork) -> list[SimDevice]:
+    """Add the `DEMO_MODELS`; they join when the host permits joining."""
+    devices = []
+    for model in DEMO_MODELS:
+        device = MODELS[model](
+            ieee=network.allocate_ieee(), **demo_options(model, network)
+        )
         network.add_device(device, auto_join=True)
+        devices.append(device)
         _LOGGER.info("Demo device %r added", device)
+    return devices
 
 
 async def run(
@@ -128,7 +168,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--demo",
         action="store_true",
-        help="add a plug and a light when there are no devices",
+        help=(
+            "when the state has no devices, add one of every supported family: "
+            + ", ".join(DEMO_MODELS)
+            + " (they join when the host permits joining)"
+        ),
     )
     parser.add_argument(
         "--join-on-form",
@@ -139,7 +183,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--time-scale",
         type=float,
         default=1.0,
-        help="virtual seconds per real second (polls, check-ins, expiries)",
+        help=(
+            "virtual seconds per real second: polls, check-ins, expiries and the "
+            "device clocks (wall time) run on it"
+        ),
     )
     parser.add_argument("-v", "--verbose", action="count", default=0)
     return parser.parse_args(argv)

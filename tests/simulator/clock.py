@@ -7,12 +7,19 @@ manual, like the TS0049 model's own clock: time only moves when a test calls
 real time and happens at an exact, repeatable instant.  With ``time_scale`` the
 clock follows the event loop instead (1.0: real time, for the dev server; 100: a
 hundred times faster).
+
+A scaled clock also carries wall time (`SimClock.wall_time`): ``wall_epoch``, the UTC time
+at virtual time 0, plus the virtual seconds.  Models with clocks of their own (a valve's local
+time, a meter's UTC clock) follow it (`SimDevice.wall_clock_hooks`); on a manual clock it is
+None and they keep their own fixed clocks, as tests expect.  `SimClock.resume` continues a
+saved clock after a restart: the downtime passes on it, as it did for the devices.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 import heapq
 import itertools
 import logging
@@ -53,6 +60,10 @@ class SimClock:
         self.settle: Callable[[], Awaitable[None]] | None = None
         self._base = start
         self._anchor = time.monotonic()
+        #: Scaled clock: the UTC wall time at virtual time 0 (None: manual clock).
+        self.wall_epoch: datetime | None = (
+            None if time_scale is None else datetime.now(UTC) - timedelta(seconds=start)
+        )
         self._heap: list[tuple[float, int, ClockTimer]] = []
         self._sequence = itertools.count()
         self._handle: asyncio.TimerHandle | None = None
@@ -67,6 +78,36 @@ class SimClock:
         if self.time_scale is None:
             return self._base
         return self._base + (time.monotonic() - self._anchor) * self.time_scale
+
+    def wall_time(self) -> datetime | None:
+        """Return the wall time (aware UTC) of a scaled clock, None on a manual one."""
+        if self.wall_epoch is None:
+            return None
+        return self.wall_epoch + timedelta(seconds=self.now)
+
+    def saved_state(self) -> dict[str, float | str] | None:
+        """Return what `resume` needs after a restart (None: a manual clock)."""
+        if self.wall_epoch is None:
+            return None
+        return {
+            "now": self.now,
+            "wall_epoch": self.wall_epoch.isoformat(),
+            "saved_at": datetime.now(UTC).isoformat(),
+        }
+
+    def resume(self, saved: dict[str, float | str]) -> None:
+        """Continue a scaled clock saved by `saved_state`; the real downtime passes.
+
+        Virtual times that models stored (timer anchors, clock settings) stay valid: the
+        clock goes on from the saved instant plus the downtime (times ``time_scale``).
+        """
+        if self.time_scale is None:
+            raise ValueError("only a scaled clock follows wall time")
+        saved_at = datetime.fromisoformat(str(saved["saved_at"]))
+        downtime = max(0.0, (datetime.now(UTC) - saved_at).total_seconds())
+        self._set_now(float(saved["now"]) + downtime * self.time_scale)
+        self.wall_epoch = datetime.fromisoformat(str(saved["wall_epoch"]))
+        self._arm()
 
     def _set_now(self, value: float) -> None:
         self._base = value

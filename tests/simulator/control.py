@@ -5,17 +5,13 @@ running dev server there is a JSON-lines TCP server: each request is one JSON
 object per line, ``{"cmd": "<command>", ...}`` (an optional ``"id"`` is echoed),
 each answer one line, ``{"ok": true, "result": ...}`` or ``{"ok": false, "error": "..."}``.
 
-Commands: ``add`` {model, ieee?, join?, auto_join?, options?}, ``remove`` {ieee},
-``list``, ``network``, ``models``, ``join`` {ieee}, ``report`` {ieee, endpoint?,
-cluster, attributes}, ``set`` {ieee, endpoint?, cluster, attributes, report?},
-``get`` {ieee, endpoint?, cluster, attributes?}, ``offline`` / ``online`` {ieee},
-``power_cycle`` {ieee, off_time?}, ``frames`` {ieee, cluster?, command?, sent?,
-clear?, limit?}, ``clear_frames`` {ieee}, ``link`` {ieee, hops?, hop_latency_ms?,
-loss?, fail_next?, rssi?, lqi?, seed?, reset_counters?} (answers the link with its
-``sent`` / ``lost`` counters), ``save``.  Clusters are ids (``6``,
+The commands (``add``, ``list``, ``set``, ``frames``, ``link``, ...) are one table,
+`_COMMANDS`: each entry's handler is what the server runs, its help, arguments and
+examples are what the CLI documents, so ``python -m tests.simulator.control --help`` and
+``... <command> --help`` list every command and every argument.  Clusters are ids (``6``,
 ``"0x0006"``) or names (``"on_off"``, ``"OnOff"``); attributes ids or names.
 
-CLI: ``python -m tests.simulator.control --port P <command> ['<json>']``.
+CLI: ``python -m tests.simulator.control --port P <command> [JSON] [--option value ...]``.
 """
 
 from __future__ import annotations
@@ -28,7 +24,7 @@ import dataclasses
 import json
 import logging
 import sys
-from typing import Any, Self
+from typing import Any, Final, Self
 
 from .device import SimCluster, SimDevice, encode_value, parse_int
 from .link import Link
@@ -178,12 +174,12 @@ class ControlServer:
     async def handle(self, request: Request) -> Any:
         """Execute a request (a mapping with ``cmd``); return the JSON result."""
         command = request.get("cmd", request.get("command"))
-        handler = _COMMANDS.get(str(command))
-        if handler is None:
+        entry = _COMMANDS.get(str(command))
+        if entry is None:
             raise ControlError(
                 f"unknown command {command!r}; known: {', '.join(sorted(_COMMANDS))}"
             )
-        return await handler(self, request)
+        return await entry.handler(self, request)
 
     # -- helpers ------------------------------------------------------------------
 
@@ -367,23 +363,241 @@ async def _save(server: ControlServer, request: Request) -> Any:
     return None
 
 
-_COMMANDS: dict[str, CommandHandler] = {
-    "add": _add,
-    "remove": _remove,
-    "list": _list,
-    "network": _network,
-    "models": _models,
-    "join": _join,
-    "report": _report,
-    "set": _set,
-    "get": _get,
-    "offline": _offline,
-    "online": _online,
-    "power_cycle": _power_cycle,
-    "frames": _frames,
-    "clear_frames": _clear_frames,
-    "link": _link,
-    "save": _save,
+# -- the command table: dispatch, documentation and the CLI ----------------------------
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    """Parse a JSON object given on the command line."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise argparse.ArgumentTypeError(f"invalid JSON: {err}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("a JSON object is expected")
+    return value
+
+
+def _int_or_text(text: str) -> int | str:
+    """Parse an id: a number (``6``, ``0x0006``) or a name (``on_off``)."""
+    try:
+        return int(text, 0)
+    except ValueError:
+        return text
+
+
+@dataclasses.dataclass(frozen=True)
+class Argument:
+    """One key of a command's request, and its command-line option."""
+
+    name: str
+    help: str
+    #: Converts the option's text (CLI); None: a switch (``--name`` / ``--no-name``).
+    type: Callable[[str], Any] | None = str
+    required: bool = False
+    metavar: str | None = None
+
+    @property
+    def option(self) -> str:
+        """Return the command-line option (``--off-time`` for ``off_time``)."""
+        return "--" + self.name.replace("_", "-")
+
+
+@dataclasses.dataclass(frozen=True)
+class Command:
+    """A control command: its handler, what it does, its arguments and examples."""
+
+    handler: CommandHandler
+    help: str
+    arguments: tuple[Argument, ...] = ()
+    #: Command lines after ``--port P``, as a user types them.
+    examples: tuple[str, ...] = ()
+
+
+#: The IEEE address the examples use (take yours from ``list``).
+EXAMPLE_IEEE: Final = "00:0d:6f:00:00:00:00:01"
+_IEEE = Argument(
+    "ieee", "the device's IEEE address (from 'list')", required=True, metavar="IEEE"
+)
+_ENDPOINT = Argument("endpoint", "endpoint id (default 1)", int, metavar="N")
+_CLUSTER = Argument(
+    "cluster",
+    "cluster id (6, 0x0006) or name (on_off, OnOff)",
+    _int_or_text,
+    required=True,
+    metavar="CLUSTER",
+)
+_SERVER = Argument(
+    "server", "the server (in) cluster, --no-server: the client (out) one", None
+)
+_ATTRIBUTES = Argument(
+    "attributes",
+    'JSON object: attribute id or name -> value, {"on_off": true}',
+    _json_object,
+    required=True,
+    metavar="JSON",
+)
+
+_COMMANDS: dict[str, Command] = {
+    "add": Command(
+        _add,
+        "create a device of a model and add it to the network",
+        (
+            Argument(
+                "model", "model key (see 'models')", required=True, metavar="MODEL"
+            ),
+            Argument("ieee", "IEEE address (default: a free one)", metavar="IEEE"),
+            Argument("join", "join at once (the network must be formed)", None),
+            Argument(
+                "auto_join",
+                "join by itself while the host permits joining (default on)",
+                None,
+            ),
+            Argument(
+                "options",
+                'JSON object of factory options, {"load_watts": 100}',
+                _json_object,
+                metavar="JSON",
+            ),
+        ),
+        ("add --model plug --join", """add '{"model": "ts0049", "auto_join": true}'"""),
+    ),
+    "remove": Command(
+        _remove,
+        "remove a device from the network (silently)",
+        (_IEEE,),
+        (f"remove --ieee {EXAMPLE_IEEE}",),
+    ),
+    "list": Command(_list, "the network and every device", (), ("list",)),
+    "network": Command(
+        _network, "the network: formed, PAN id, channel, permit join", (), ("network",)
+    ),
+    "models": Command(_models, "the model keys 'add' accepts", (), ("models",)),
+    "join": Command(
+        _join,
+        "join a device now (it sends Device_annce)",
+        (_IEEE,),
+        (f"join --ieee {EXAMPLE_IEEE}",),
+    ),
+    "report": Command(
+        _report,
+        "set attributes and send them in one Report Attributes frame",
+        (_IEEE, _ENDPOINT, _CLUSTER, _SERVER, _ATTRIBUTES),
+        (
+            f"""report --ieee {EXAMPLE_IEEE} --cluster on_off --attributes '{{"on_off": true}}'""",
+        ),
+    ),
+    "set": Command(
+        _set,
+        "set attributes (reported when reporting is configured)",
+        (
+            _IEEE,
+            _ENDPOINT,
+            _CLUSTER,
+            _SERVER,
+            _ATTRIBUTES,
+            Argument(
+                "report",
+                "report as configured (default on; --no-report: silently)",
+                None,
+            ),
+        ),
+        (
+            f"""set --ieee {EXAMPLE_IEEE} --cluster 6 --attributes '{{"on_off": 1}}' --no-report""",
+        ),
+    ),
+    "get": Command(
+        _get,
+        "the current attribute values",
+        (
+            _IEEE,
+            _ENDPOINT,
+            _CLUSTER,
+            _SERVER,
+            Argument(
+                "attributes",
+                'JSON list of attribute ids or names (default: all), ["on_off"]',
+                json.loads,
+                metavar="JSON",
+            ),
+        ),
+        (f"get --ieee {EXAMPLE_IEEE} --cluster on_off",),
+    ),
+    "offline": Command(
+        _offline,
+        "take a device off the air (unicasts to it fail)",
+        (_IEEE,),
+        (f"offline --ieee {EXAMPLE_IEEE}",),
+    ),
+    "online": Command(
+        _online,
+        "bring a device back on the air",
+        (_IEEE, Argument("announce", "send Device_annce when it comes back", None)),
+        (f"online --ieee {EXAMPLE_IEEE} --announce",),
+    ),
+    "power_cycle": Command(
+        _power_cycle,
+        "power-cycle a device: volatile attributes reset, then Device_annce",
+        (
+            _IEEE,
+            Argument(
+                "off_time", "seconds without power (default 0)", float, metavar="S"
+            ),
+        ),
+        (f"power_cycle --ieee {EXAMPLE_IEEE} --off-time 0.1",),
+    ),
+    "frames": Command(
+        _frames,
+        "frames a device received (or sent), oldest first",
+        (
+            _IEEE,
+            Argument(
+                "cluster",
+                "only this cluster id (6, 0x0006)",
+                _int_or_text,
+                metavar="ID",
+            ),
+            Argument(
+                "command", "only this command id (0x01)", _int_or_text, metavar="ID"
+            ),
+            Argument("endpoint", "only this endpoint", int, metavar="N"),
+            Argument("sent", "the frames it sent instead", None),
+            Argument("limit", "only the newest N", int, metavar="N"),
+            Argument("clear", "forget the recorded frames afterwards", None),
+        ),
+        (f"frames --ieee {EXAMPLE_IEEE} --cluster 0x0006 --limit 5",),
+    ),
+    "clear_frames": Command(
+        _clear_frames,
+        "forget a device's recorded frames",
+        (_IEEE,),
+        (f"clear_frames --ieee {EXAMPLE_IEEE}",),
+    ),
+    "link": Command(
+        _link,
+        "set and show a device's link (answers the settings and sent / lost counters)",
+        (
+            _IEEE,
+            Argument("hops", "radio hops (>= 1)", int, metavar="N"),
+            Argument(
+                "hop_latency_ms", "one-way latency per hop, ms", float, metavar="MS"
+            ),
+            Argument(
+                "loss", "probability (0..1) that a unicast is lost", float, metavar="P"
+            ),
+            Argument("fail_next", "lose the next N unicasts", int, metavar="N"),
+            Argument("rssi", "RSSI of its frames, dBm (-255..0)", int, metavar="DBM"),
+            Argument("lqi", "LQI (0..255)", int, metavar="LQI"),
+            Argument(
+                "seed",
+                "reseed the loss draws (number or text)",
+                _int_or_text,
+                metavar="SEED",
+            ),
+            Argument("reset_counters", "set sent and lost to 0", None),
+        ),
+        (f"link --ieee {EXAMPLE_IEEE} --hops 2 --hop-latency-ms 40 --loss 0.1",),
+    ),
+    "save": Command(_save, "save the state file now", (), ("save",)),
 }
 
 
@@ -411,27 +625,113 @@ async def request(
     return response
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the control CLI."""
+_CLI_EPILOG = """\
+Each command sends one request to the simulator's control port and prints the answer
+({"ok": true, "result": ...} or {"ok": false, "error": ...}; exit status 0 / 1, 2 when
+the simulator cannot be reached). Arguments are options, or one JSON object (the
+request as the control server takes it); options override its keys.
+'<command> --help' documents a command's arguments.
+
+examples:
+  python -m tests.simulator.control --port 9998 list
+  python -m tests.simulator.control --port 9998 add --model plug --join
+  python -m tests.simulator.control --port 9998 set '{"ieee": "IEEE", "cluster": 6, \
+"attributes": {"on_off": 1}}'
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the CLI's parser: one subcommand per control command."""
     parser = argparse.ArgumentParser(
         prog="python -m tests.simulator.control",
-        description="Control a running simulator.",
+        description="Control a running simulator (python -m tests.simulator).",
+        epilog=_CLI_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True, help="control port")
-    parser.add_argument("command", help=f"one of: {', '.join(sorted(_COMMANDS))}")
     parser.add_argument(
-        "args", nargs="?", default="{}", help="JSON object with the arguments"
+        "--host", default="127.0.0.1", help="the simulator's host (default 127.0.0.1)"
     )
-    options = parser.parse_args(argv)
-    try:
-        args = json.loads(options.args)
-    except json.JSONDecodeError as err:
-        parser.error(f"invalid JSON arguments: {err}")
-    try:
-        response = asyncio.run(
-            request(options.port, options.command, args, host=options.host)
+    parser.add_argument(
+        "--port", type=int, required=True, help="the simulator's control port (9998)"
+    )
+    commands = parser.add_subparsers(
+        dest="control_command", required=True, title="commands", metavar="COMMAND"
+    )
+    for name, command in _COMMANDS.items():
+        examples = "\n".join(
+            f"  python -m tests.simulator.control --port 9998 {example}"
+            for example in command.examples
         )
+        sub = commands.add_parser(
+            name,
+            help=command.help,
+            description=command.help[0].upper() + command.help[1:] + ".",
+            epilog=f"examples:\n{examples}" if examples else None,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        sub.add_argument(
+            "json",
+            nargs="?",
+            type=_json_object,
+            default={},
+            metavar="JSON",
+            help="the arguments as one JSON object (options override its keys)",
+        )
+        for argument in command.arguments:
+            text = argument.help + (" (required)" if argument.required else "")
+            if argument.type is None:
+                sub.add_argument(
+                    argument.option,
+                    dest=_dest(argument),
+                    action=argparse.BooleanOptionalAction,
+                    default=None,
+                    help=text,
+                )
+            else:
+                sub.add_argument(
+                    argument.option,
+                    dest=_dest(argument),
+                    type=argument.type,
+                    default=None,
+                    metavar=argument.metavar,
+                    help=text,
+                )
+    return parser
+
+
+def _dest(argument: Argument) -> str:
+    # apart from the subcommand's own dest ("frames" has a "command" argument)
+    return f"arg_{argument.name}"
+
+
+def parse_command_line(
+    argv: list[str] | None = None,
+) -> tuple[str, dict[str, Any], argparse.Namespace]:
+    """Parse the CLI; return the command, its request's arguments and the options."""
+    parser = build_parser()
+    options = parser.parse_args(argv)
+    command = str(options.control_command)
+    args = dict(options.json)
+    arguments = _COMMANDS[command].arguments
+    for argument in arguments:
+        value = getattr(options, _dest(argument))
+        if value is not None:
+            args[argument.name] = value
+    missing = [
+        argument.option
+        for argument in arguments
+        if argument.required and argument.name not in args
+    ]
+    if missing:
+        parser.error(f"{command}: missing {', '.join(missing)}")
+    return command, args, options
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the control CLI."""
+    command, args, options = parse_command_line(argv)
+    try:
+        response = asyncio.run(request(options.port, command, args, host=options.host))
     except OSError as err:
         sys.stderr.write(
             f"Cannot reach the simulator on {options.host}:{options.port}: {err}\n"

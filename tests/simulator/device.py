@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 import dataclasses
+from datetime import datetime
 import enum
 import inspect
 import logging
@@ -783,6 +784,9 @@ class SimEndpoint:
 
 
 PowerCycleHook = Callable[["SimDevice"], None]
+#: Called with the network's wall time (aware UTC) when the device is added to a network
+#: whose clock follows wall time (see `SimNetwork.wall_clock`).
+WallClockHook = Callable[[datetime], None]
 
 
 class SimDevice:
@@ -878,6 +882,9 @@ class SimDevice:
         self.sent: list[RecordedFrame] = []
         #: Hooks run on power cycle, after volatile attributes were reset.
         self.power_cycle_hooks: list[PowerCycleHook] = []
+        #: Hooks of models with clocks of their own: they take the network's wall time
+        #: when the device enters a network whose clock follows it (scaled clocks).
+        self.wall_clock_hooks: list[WallClockHook] = []
         #: Behaviours with timers, run while the device is joined (e.g. Poll Control).
         self.services: list[DeviceService] = []
         #: MAC data requests (polls) sent to the parent so far.

@@ -18,6 +18,7 @@ import asyncio
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 import dataclasses
+from datetime import datetime
 import enum
 import functools
 import hashlib
@@ -367,6 +368,16 @@ class SimNetwork:
         """Advance the virtual clock: polls, check-ins and expiries due on the way happen."""
         await self.clock.elapse(seconds)
 
+    @property
+    def wall_clock(self) -> datetime | None:
+        """Return the wall time (aware UTC) devices follow; None on a manual clock.
+
+        A scaled clock (``time_scale``, the dev server) carries wall time: models with
+        clocks of their own set them from it when they enter the network and then run on
+        the network's clock, so their timers fire in (scaled) real time.
+        """
+        return self.clock.wall_time()
+
     # -- devices ------------------------------------------------------------------
 
     def add_device(
@@ -384,6 +395,9 @@ class SimNetwork:
         if device.nwk is None or self._nwk_in_use(device.nwk, device):
             device.nwk = self.allocate_nwk(device.ieee)
         self.devices[device.ieee] = device
+        if (wall := self.wall_clock) is not None:
+            for hook in list(device.wall_clock_hooks):
+                hook(wall)
         self.notify_changed()
         if device.joined and self.formed:
             device.network_up()  # restored as joined: it polls and checks in again
@@ -1183,6 +1197,11 @@ class SimNetwork:
 
     async def settle(self, timeout: float = 2.0) -> None:
         """Wait until no simulator task (reply, report, join) is pending."""
+        if all(task.done() for task in self._tasks):
+            # the clock settles after every timer it fires (a sleepy device polls every few
+            # seconds): no timeout handle for the common case of nothing in flight
+            await asyncio.sleep(0)  # let the done callbacks run
+            return
         async with asyncio.timeout(timeout):
             while pending := [task for task in self._tasks if not task.done()]:
                 await asyncio.wait(pending)
@@ -1202,7 +1221,7 @@ class SimNetwork:
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise network state and devices to JSON-compatible data."""
-        return {
+        data: dict[str, Any] = {
             "version": STATE_VERSION,
             "coordinator": {
                 "ieee": str(self.ieee),
@@ -1217,6 +1236,9 @@ class SimNetwork:
             "frontends": self.frontend_state,
             "devices": [device.to_dict() for device in self.devices.values()],
         }
+        if (clock := self.clock.saved_state()) is not None:
+            data["clock"] = clock
+        return data
 
     @classmethod
     def from_dict(
@@ -1246,6 +1268,10 @@ class SimNetwork:
         network.frontend_state = {
             k: dict(v) for k, v in data.get("frontends", {}).items()
         }
+        if network.clock.time_scale is not None and "clock" in data:
+            # models keep virtual times (timer anchors, clock settings): the clock goes
+            # on from where it was saved, plus the downtime
+            network.clock.resume(data["clock"])
         for device_data in data.get("devices", []):
             factory = models.get(device_data["model"])
             if factory is None:

@@ -88,6 +88,7 @@ async def test_join_reports_status_dps(host: CaptureFrontend) -> None:
         report("0a 00"),
         report("0b 00000258"),  # 600 s: the factory default auto-off
         report("0c 02"),
+        report("0f 00000000"),  # never watered yet
         report("04 00"),
     ]
     # ... and the raw attribute keeps the last one
@@ -410,6 +411,7 @@ async def test_power_cycle(host: CaptureFrontend) -> None:
         report("0a 01"),
         report("0b 0000003c"),
         report("0c 02"),
+        report("0f 00000000"),  # the power cut is no closing: DP15 still 0
         report("04 00"),
     ]
     state = ts0049_state(device)

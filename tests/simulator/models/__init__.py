@@ -16,18 +16,22 @@ from .common import auto_ieee
 from .danfoss_ally import danfoss_ally
 from .light import light
 from .plug import plug
+from .se_in_home_display import se_in_home_display
 from .se_meters import se_electricity_meter, se_gas_meter, se_plug_2781, se_water_meter
+from .temperature_sensor import temperature_sensor
 from .ts0049 import ts0049
 
 MODELS: dict[str, Callable[..., SimDevice]] = {
     "plug": plug,
     "light": light,
+    "temperature_sensor": temperature_sensor,
     "ts0049": ts0049,
     "danfoss_ally": danfoss_ally,
     "se_electricity_meter": se_electricity_meter,
     "se_gas_meter": se_gas_meter,
     "se_water_meter": se_water_meter,
     "se_plug_2781": se_plug_2781,
+    "se_in_home_display": se_in_home_display,
 }
 
 

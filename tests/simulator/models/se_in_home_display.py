@@ -73,6 +73,7 @@ from tests.simulator.device import (
 
 from .common import add_basic, resolve_ieee
 from .se_esi_client import EsiClientDevice
+from .se_messaging_client import DisplayMessagingClient
 
 PRICE: Final = 0x0700
 MESSAGING: Final = 0x0703
@@ -589,4 +590,20 @@ def in_home_display(
         device.messaging = messaging(endpoint)
     else:
         endpoint.add_output_cluster(smartenergy.Messaging, standard_handlers=False)
+    return device
+
+
+def se_in_home_display(ieee: str | Any | None = None, **kwargs: Any) -> InHomeDisplay:
+    """The `MODELS` entry: an in-home display with its Messaging client's behaviour.
+
+    `in_home_display` with ``messaging=DisplayMessagingClient``: it shows the messages the
+    ESI sends. In a network whose clock follows wall time the Messaging client's clock is
+    set from it (the display's price clock still comes from the ESI). What the display
+    received (prices, messages, its Time read) is not persisted: rebuilt from a state
+    file it starts empty, as a display after a power cycle.
+    """
+    device = in_home_display(ieee, messaging=DisplayMessagingClient, **kwargs)
+    client = device.messaging
+    assert isinstance(client, DisplayMessagingClient)
+    device.wall_clock_hooks.append(client.set_clock)
     return device

@@ -26,6 +26,12 @@ interval by interval, the summation registers are the sum of the completed inter
 the meter's history start plus the accumulating (partial) interval, so a full profile adds
 up to the summation.  State lives in ``device.state`` (JSON, persisted).
 
+In a network whose clock follows wall time (a scaled `SimNetwork`, the dev server) a meter new
+to wall time moves its whole timeline (clock, history start, outages, relay log) so that its
+clock reads the network's wall time and its history ends now; its clock then runs on the
+network's, which resumes after a restart with the downtime: the profile fills the downtime
+from the load curve, and the summation, the sum of the intervals, counts it too.
+
 Day consumption (``day_consumption=True``, off by default): CurrentDayConsumption
 {Delivered,Received} 0x0401 / 0x0402 and PreviousDayConsumption{Delivered,Received}
 0x0403 / 0x0404, uint24 in raw units (HistoricalConsumptionFormatting, BCD on a BCD meter)
@@ -48,7 +54,7 @@ and reported if Configure Reporting asks for them (no default reporting).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 import dataclasses
 from datetime import UTC, datetime, timedelta
 import hashlib
@@ -392,6 +398,31 @@ class SEMeter:
         self.refresh()
         self._arm()
 
+    def follow_wall_clock(self, wall: datetime) -> None:
+        """Enter a network whose clock follows wall time (a `SimDevice` wall clock hook).
+
+        A meter new to wall time shifts its timeline by whole seconds so that its clock
+        reads ``wall``: the history keeps its length and ends now, outages and the relay
+        log move with it, overrides by whole intervals.  A restored meter is on the
+        network's clock already (resumed with the downtime): nothing changes.
+        """
+        if self._state.get("follows_wall_clock"):
+            return
+        shift = zcl_time(wall) - self.utc
+        periods = round(shift / self.period)
+        state = self._state
+        state["history_start"] = self.history_start + shift
+        state["outages"] = [[s + shift, e + shift] for s, e in state.get("outages", [])]
+        state["relay_log"] = [[w + shift, on] for w, on in state.get("relay_log", [])]
+        overrides = {}
+        for key, value in state.get("overrides", {}).items():
+            channel, start = key.split(":")
+            overrides[f"{channel}:{int(start) + periods * self.period}"] = value
+        state["overrides"] = overrides
+        state["follows_wall_clock"] = True
+        self.forget_totals()
+        self.set_clock(wall)
+
     # -- history ------------------------------------------------------------------
 
     @property
@@ -462,6 +493,11 @@ class SEMeter:
         self._cum.clear()
         self.device.changed()
         self.refresh()
+
+    def forget_totals(self) -> None:
+        """Drop the cached interval values and running totals (the state changed)."""
+        self._values.clear()
+        self._cum.clear()
 
     def _totals(self, channel: int) -> tuple[int, dict[int, int]]:
         """Return (sum, per-tier sums) of the completed intervals."""
@@ -908,6 +944,12 @@ class SEMeterDevice(SimDevice):
     #: The meter's side of mirroring (``mirror=True``), else None.
     mirror: MirrorClient | None = None
 
+    def restore(self, data: Mapping[str, Any]) -> None:
+        """Apply saved state; the running totals the factory's defaults cached go."""
+        super().restore(data)
+        self.meter.forget_totals()
+        self.meter.refresh()
+
     async def handle_frame(self, frame: RecordedFrame) -> None:
         """Take the ESI's answers to the mirror discovery; the rest as any device."""
         if self.mirror is not None and self.mirror.consumes(frame):
@@ -985,6 +1027,7 @@ def _setup(
         }
     )
     device.services.append(meter_)
+    device.wall_clock_hooks.append(meter_.follow_wall_clock)
     return meter_
 
 

@@ -27,6 +27,14 @@ fires what is due on the way, in time order: auto-off, the end of a run, and the
 the stored DP16/DP17 programs (computed event by event, never minute by minute).
 Every model state (programs, settings, fault, clocks, the running watering and the
 watering log) lives in ``SimDevice.state``, so it persists with the simulator state file.
+
+In a network whose clock follows wall time (a scaled `SimNetwork`, the dev server) the valve
+runs on the network's clock instead: entering it, a valve new to wall time sets its wall
+clock to the local time of the simulator's host; from then on its virtual clock is the
+network's plus a fixed offset (``follow_offset``, persisted), and while joined a network timer
+wakes it at its next closing or program event, so a watering started for a minute closes
+itself a minute later and reports DP15. After a restart (the network clock resumes with the
+downtime) the valve catches up on what fell due meanwhile when it is back on the network.
 """
 
 from __future__ import annotations
@@ -45,6 +53,7 @@ from zigpy.zcl.clusters import general
 import zigpy.zdo.types as zdo_t
 
 from tests.simulator.behaviors import basic_reset
+from tests.simulator.clock import ClockTimer
 from tests.simulator.device import (
     Attr,
     CommandContext,
@@ -143,6 +152,9 @@ SKIPPED_OPEN: Final = "open"
 SKIPPED_WEATHER_DELAY: Final = "weather delay"
 #: The watering and skipped-run logs keep this many entries (oldest dropped first).
 MAX_LOG: Final = 10_000
+
+#: Following a network's wall clock: the valve checks its programs at least this often.
+FOLLOW_HORIZON: Final = 86_400.0
 
 #: `_Event.rank`: at one instant, a one-time DP16 window is used up before runs open.
 _RANK_USE_UP: Final = 0
@@ -412,6 +424,8 @@ class TS0049Valve:
     def __init__(self, device: TS0049Device) -> None:
         self.device = device
         self._outbox: list[tuple[SimCluster, Attr, Any]] = []
+        #: The network timer of the next closing or program event (following only).
+        self._follow_timer: ClockTimer | None = None
 
     # -- clusters -----------------------------------------------------------------
 
@@ -455,6 +469,7 @@ class TS0049Valve:
         self._state["clock_set_at"] = now
         self._state["due_from"] = now
         self.device.changed()
+        self._arm_follow()
 
     def _epoch(self) -> datetime:
         """Return the wall-clock time at virtual time 0."""
@@ -598,6 +613,7 @@ class TS0049Valve:
             str(k): v.hex() for k, v in sorted(programs.items())
         }
         self.device.changed()
+        self._arm_follow()
 
     def _arm(self, dp: int, program_id: int) -> None:
         """Note when a program was stored: DP16 windows that started before are not joined."""
@@ -632,6 +648,7 @@ class TS0049Valve:
         for cluster, attr, value in outbox:
             cluster.set(attr, value, report=False)
             self.device.send_report(cluster, [attr])
+        self._arm_follow()
 
     def dp_bytes(self, dp: int) -> bytes:
         """Return the current ``DP id + data`` of a reportable DP."""
@@ -659,8 +676,21 @@ class TS0049Valve:
         self._queue_dp(raw[0], raw[1:])
 
     def report_status(self) -> None:
-        """Report DP10, DP11, DP12 and DP4, as the valve does after joining / power-up."""
-        for dp in (DP_WEATHER_DELAY, DP_IRRIGATION_TIME, DP_WORK_STATE, DP_FAULT):
+        """Report DP10, DP11, DP12, DP15 and DP4, as the valve does after joining / power-up.
+
+        Seed 004 is silent on this; Tuya asks it of its Zigbee sub-devices: "When the device
+        is powered on or joins the network, it should actively report the DP"
+        (support.tuya.com/en/help/_detail/Kdl8vzz2jqmn9). Read here as every single-value DP
+        the valve reports (DP15 is 0 before the first watering); the program lists (DP16,
+        DP17) are answered to the gateway's query.
+        """
+        for dp in (
+            DP_WEATHER_DELAY,
+            DP_IRRIGATION_TIME,
+            DP_WORK_STATE,
+            DP_ONCE_USING_TIME,
+            DP_FAULT,
+        ):
             self._queue(dp)
         self.flush()
 
@@ -776,6 +806,84 @@ class TS0049Valve:
         self._advance(target)
         self.flush()
         await asyncio.sleep(0)
+
+    # -- following the network's wall clock (`SimNetwork.wall_clock`) -------------------
+
+    def follow_wall_clock(self, wall: datetime) -> None:
+        """Enter a network whose clock follows wall time (a `SimDevice` wall clock hook).
+
+        A valve new to wall time sets its wall clock to ``wall`` in the local time of the
+        simulator's host (the valve has no zone) and ties its virtual clock to the
+        network's; a restored one keeps its offset: the network's clock resumed with the
+        downtime, which the valve catches up on when it is back on the network (`start`).
+        """
+        network = self.device.network
+        if network is None or "follow_offset" in self._state:
+            return
+        self.set_clock(wall.astimezone().replace(tzinfo=None))
+        self._state["follow_offset"] = self.now - network.now
+        self.device.changed()
+
+    @property
+    def _follow_offset(self) -> float | None:
+        """Return valve time - network time while following wall time (None: not)."""
+        network = self.device.network
+        offset = self._state.get("follow_offset")
+        if offset is None or network is None or network.wall_clock is None:
+            return None
+        return float(offset)
+
+    def start(self) -> None:
+        """Joined or powered up (a `DeviceService`): catch up, then wake at what is due."""
+        self.sync()
+
+    def stop(self) -> None:
+        """Left, powered down or the network stopped: no more wake-ups."""
+        if self._follow_timer is not None:
+            self._follow_timer.cancel()
+            self._follow_timer = None
+
+    def sync(self, at_least: float = -math.inf) -> None:
+        """Following wall time: advance to the network's time (or ``at_least``), report.
+
+        Does nothing otherwise (tests move the valve with `elapse`).
+        """
+        offset = self._follow_offset
+        network = self.device.network
+        if offset is None or network is None:
+            return
+        target = max(network.now + offset, at_least)
+        if target > self.now:
+            self._advance(target)
+        self.flush()
+
+    def _next_due(self, until: float) -> float | None:
+        """Return the valve time of the next closing or program event up to ``until``."""
+        due_from = float(self._state.get("due_from", self.now))
+        times = [
+            event.at
+            for dp in (DP_CYCLE_IRRIGATION, DP_SCHEDULED_IRRIGATION)
+            for program_id, record in self.programs(dp).items()
+            if (event := self._next_event(dp, program_id, record, due_from, until))
+            is not None
+        ]
+        if (off_at := self.off_at) is not None:
+            times.append(off_at)
+        return min(times, default=None)
+
+    def _arm_follow(self) -> None:
+        """Following wall time and joined: wake up on the network's clock when due."""
+        self.stop()
+        offset = self._follow_offset
+        network = self.device.network
+        if offset is None or network is None or not self.device.joined:
+            return
+        horizon = self.now + FOLLOW_HORIZON
+        due = self._next_due(horizon)
+        when = horizon if due is None else due
+        self._follow_timer = network.clock.call_at(
+            when - offset, lambda: self.sync(at_least=when)
+        )
 
     def _advance(self, target: float) -> None:
         """Run the valve up to virtual time ``target`` (inclusive), event by event."""
@@ -1092,7 +1200,7 @@ class TS0049Device(SimDevice):
     """SimDevice with the valve model attached (`valve`)."""
 
     valve: TS0049Valve
-    #: Report DP10/11/12/4 after every Device_annce (join, power-up), like the real valve.
+    #: Report DP10/11/12/15/4 after every Device_annce (join, power-up): `report_status`.
     report_on_announce: bool = True
 
     def announce(self) -> bool:
@@ -1103,7 +1211,8 @@ class TS0049Device(SimDevice):
         return ok
 
     async def handle_frame(self, frame: RecordedFrame) -> None:
-        """Process a frame; DP reports follow the response to it."""
+        """Process a frame on the valve's current time; DP reports follow the response."""
+        self.valve.sync()
         await super().handle_frame(frame)
         self.valve.flush()
 
@@ -1236,4 +1345,6 @@ def ts0049(
     ep.add_output_cluster(general.Time)
     add_ota_client(ep)
     device.power_cycle_hooks.append(lambda _device: valve.power_lost())
+    device.wall_clock_hooks.append(valve.follow_wall_clock)
+    device.services.append(valve)
     return device
