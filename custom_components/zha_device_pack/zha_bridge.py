@@ -28,7 +28,12 @@ from homeassistant.components.zha.helpers import (
     get_zha_data,
     get_zha_gateway_proxy,
 )
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.config_entries import (
+    SIGNAL_CONFIG_ENTRY_CHANGED,
+    ConfigEntry,
+    ConfigEntryChange,
+    ConfigEntryState,
+)
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
@@ -45,6 +50,7 @@ from zha.application.gateway import (
     Gateway,
 )
 from zha.zigbee.device import Device
+import zigpy.application
 import zigpy.device
 from zigpy.exceptions import DeliveryError
 import zigpy.types
@@ -193,6 +199,50 @@ def watch_new_zigpy_devices(
             prepare(device)
     app.add_listener(listener)
     return lambda: app.remove_listener(listener)
+
+
+@callback
+def follow_zigpy_application(hass: HomeAssistant, listener: object) -> CALLBACK_TYPE:
+    """Keep ``listener`` on ZHA's zigpy application (its listener events) until called back.
+
+    A reloaded ZHA runs a new application object: the listener moves onto it when ZHA's
+    entry is loaded again.
+    """
+    attached: list[zigpy.application.ControllerApplication] = []
+
+    def detach() -> None:
+        while attached:
+            attached.pop().remove_listener(listener)
+
+    def attach() -> None:
+        zha_gateway = gateway(hass)
+        app = None if zha_gateway is None else zha_gateway.application_controller
+        if attached and attached[0] is app:
+            return
+        detach()
+        if app is not None:
+            app.add_listener(listener)
+            attached.append(app)
+
+    @callback
+    def entry_changed(change: ConfigEntryChange, entry: ConfigEntry) -> None:
+        if (
+            entry.domain == ZHA_DOMAIN
+            and change is ConfigEntryChange.UPDATED
+            and entry.state is ConfigEntryState.LOADED
+        ):
+            attach()
+
+    attach()
+    unsubscribe = async_dispatcher_connect(
+        hass, SIGNAL_CONFIG_ENTRY_CHANGED, entry_changed
+    )
+
+    def stop() -> None:
+        unsubscribe()
+        detach()
+
+    return stop
 
 
 class DeliveryWatcher:

@@ -16,7 +16,6 @@ from custom_components.zha_device_pack.irrigation import IrrigationFamily
 from tests.conftest import ZigbeeHarness
 from tests.simulator import SimDevice
 from tests.simulator.models import create_device
-from tests.simulator.models.ts0049 import ts0049_valve
 
 
 def irrigation(entry: ConfigEntry) -> IrrigationFamily:
@@ -102,12 +101,12 @@ async def valve_device(
     zigbee: ZigbeeHarness,
     valve_answer_mode: str,
 ) -> SimDevice:
-    """A TS0049 valve joined to ZHA with our quirk; its programs were refreshed on join."""
+    """A TS0049 valve joined to ZHA with our quirk; its programs were refreshed on join.
+
+    Its status (the report it sends as it joins) is on its entities already.
+    """
     device = create_device("ts0049", answer_mode=valve_answer_mode)
     await zigbee.join(device)
-    # The valve's status report at its next wake-up (the one it sends right after announcing
-    # itself reaches zigpy before the interview and is dropped, as on real networks).
-    ts0049_valve(device).report_status()
     await zigbee.network.settle()
     await hass.async_block_till_done()
     controllers = irrigation(pack_setup).controllers

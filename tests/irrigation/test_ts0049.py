@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, time, timedelta
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from homeassistant.components.zha.helpers import get_zha_gateway_proxy
 from homeassistant.const import STATE_CLOSED, STATE_ON, STATE_OPEN, STATE_UNKNOWN
@@ -14,9 +15,13 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+import zigpy.device
 
 from custom_components.zha_device_pack.const import DOMAIN
-from custom_components.zha_device_pack.quirks.tuya_ts0049 import TuyaIrrigationCluster
+from custom_components.zha_device_pack.quirks.tuya_ts0049 import (
+    JoinReports,
+    TuyaIrrigationCluster,
+)
 from tests.conftest import ZigbeeHarness
 from tests.irrigation.conftest import (
     CAPTURED_SCHEDULED,
@@ -965,6 +970,9 @@ async def test_valve_paired_before_the_integration(
     assert zigbee.entity_ids(device, "switch") == []
     assert hass.states.get(switch) is None
     assert len(zigbee.entity_ids(device, "valve")) == 1
+    # Its join report went to ZHA's plain 0xE001 cluster: no fault value, and no made-up OK.
+    problem = entity(hass, device, "binary_sensor", "fault_problem")
+    assert hass.states.get(problem).state == STATE_UNKNOWN
     assert entity(hass, device, "calendar", "irrigation_programs")
     assert device.ieee in irrigation(entry).controllers
     assert await hass.config_entries.async_unload(entry.entry_id)
@@ -1047,48 +1055,91 @@ async def test_valve_follows_zha_reload_and_reinterview(
     assert len(response["scheduled_programs"]) == 2
 
 
-async def test_status_is_unknown_until_reported_and_persists(
+async def test_status_known_at_join_and_persists(
     hass: HomeAssistant,
     pack_setup: MockConfigEntry,
     zha_setup: MockConfigEntry,
     zigbee: ZigbeeHarness,
 ) -> None:
-    """Weather delay, fault code and fault problem agree: unknown, then the valve's values.
+    """Right after a fresh join the valve's own values show, and survive a restart.
 
+    The valve reports its status as it joins, while zigpy still interviews it; the values
+    (set on the valve before it joined, none of them a default) reach the entities anyway.
     After a restart (here: ZHA reloaded while the valve sleeps) the last reported values
-    are shown again, not "unknown" and not a made-up "OK".
+    are shown again, not "unknown" and not a made-up "OK"; a valve joining the reloaded
+    ZHA shows its values too.
     """
-    device = create_device("ts0049")
+    device = create_device("ts0049", irrigation_time=17 * 60)
+    device.state.update(weather_delay=2, last_once_using_time=3 * 60 + 40, fault=5)
     await zigbee.join(device)
     status = {
-        "select": entity(hass, device, "select", "weather_delay"),
+        "irrigation_time": entity(hass, device, "number", "irrigation_time"),
+        "weather_delay": entity(hass, device, "select", "weather_delay"),
+        "work_state": entity(hass, device, "sensor", "work_state"),
+        "last_duration": entity(hass, device, "sensor", "once_using_time"),
         "fault_code": entity(hass, device, "sensor", "fault"),
         "problem": entity(hass, device, "binary_sensor", "fault_problem"),
-        "work_state": entity(hass, device, "sensor", "work_state"),
     }
-    assert {
-        key: hass.states.get(eid).state for key, eid in status.items()
-    } == dict.fromkeys(status, STATE_UNKNOWN)
-
-    model = ts0049_valve(device)
-    model.set_fault(5)
-    model.report_status()
     expected = {
-        "select": "Disabled",
+        "irrigation_time": "17.0",
+        "weather_delay": "Delayed 48h",
+        "work_state": "Idle",
+        "last_duration": "220",
         "fault_code": "5",
         "problem": STATE_ON,
-        "work_state": "Idle",
     }
-    await zigbee.wait_for(
-        lambda: {k: hass.states.get(e).state for k, e in status.items()} == expected,
-        what="reported status",
-    )
+    assert {k: hass.states.get(e).state for k, e in status.items()} == expected
+    # The values are the valve's own report: nothing was read or written on 0xE001.
+    assert device.frames(cluster=TUYA, general=True) == []
+    assert tuya_frames(device, 0xFE) == []
 
     device.set_online(False)
     assert await hass.config_entries.async_reload(zha_setup.entry_id)
     await hass.async_block_till_done()
     await zigbee.wait_for_entities(device)
     assert {k: hass.states.get(e).state for k, e in status.items()} == expected
+
+    second = create_device("ts0049", irrigation_time=90)
+    second.state.update(weather_delay=3)
+    await zigbee.join(second)
+    assert [
+        hass.states.get(entity(hass, second, domain, suffix)).state
+        for domain, suffix in (
+            ("number", "irrigation_time"),
+            ("select", "weather_delay"),
+            ("sensor", "once_using_time"),
+            ("binary_sensor", "fault_problem"),
+        )
+    ] == ["1.5", "Delayed 72h", "0", "off"]
+
+    # Of what zigpy hands over before the interview ends, only 0xE001 reports on the HA
+    # profile count: no other cluster or profile, no other command, no garbage, and
+    # nothing of a device that left meanwhile.
+    proxy = get_zha_gateway_proxy(hass).get_device_proxy(second.ieee)
+    assert proxy is not None
+    interviewed = cast(
+        "zigpy.device.Device", SimpleNamespace(ieee=second.ieee, is_initialized=False)
+    )
+    reports = JoinReports()
+
+    def report_fault(fault: int) -> bytes:
+        return bytes.fromhex(f"18 01 0a 40d0 41 02 04 {fault:02x}")
+
+    for profile, cluster, endpoint, frame in (
+        (0x0104, TUYA, 1, report_fault(9)),
+        (0x0104, TUYA, 1, b"\x18"),
+        (0x0104, TUYA, 1, bytes.fromhex("18 02 01 40d0 00 41 02 04 07")),
+        (0x0109, TUYA, 1, report_fault(6)),
+        (0x0104, ON_OFF, 1, report_fault(6)),
+        (0x0104, TUYA, 2, report_fault(6)),
+    ):
+        reports.handle_message(interviewed, profile, cluster, endpoint, 1, frame)
+    reports.device_initialized(proxy.device.device)
+    reports.handle_message(interviewed, 0x0104, TUYA, 1, 1, report_fault(3))
+    reports.device_left(interviewed)
+    reports.device_initialized(proxy.device.device)
+    await hass.async_block_till_done()
+    assert hass.states.get(entity(hass, second, "sensor", "fault")).state == "9"
 
 
 async def test_codec_refusal_behind_a_dropped_check_is_still_translated(

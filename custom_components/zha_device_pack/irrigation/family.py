@@ -2,7 +2,9 @@
 
 It claims every ZHA device whose 0xE001 cluster is our ``TuyaIrrigationCluster``, keeps one
 ``ValveController`` per valve with its program lists in an HA Store, refreshes the lists when a
-valve joins or is first seen, and gives each valve an "Irrigation programs" calendar.
+valve joins or is first seen, and gives each valve an "Irrigation programs" calendar. While it
+runs, the quirk's ``JoinReports`` listens on ZHA's zigpy application, so the status a valve
+reports as it joins reaches its entities (zigpy alone drops it: the valve is being interviewed).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from zigpy.types import EUI64
 from .. import zha_bridge
 from ..const import DOMAIN
 from ..family import AddEntities, DeviceFamily
+from ..quirks.tuya_ts0049 import JoinReports
 from ..zha_devices import DeviceEvent, TrackedDeviceEvent
 from .calendar import IrrigationCalendar
 from .controller import FAMILY, ProgramLists, ValveController, irrigation_cluster
@@ -50,17 +53,24 @@ class IrrigationFamily(DeviceFamily):
         self._stored: dict[str, Any] = {}
         self._new_valve_listeners: list[Callable[[ValveController], None]] = []
         self._refreshes: set[asyncio.Task[Any]] = set()
+        self._stop_join_reports: CALLBACK_TYPE | None = None
 
     def claims(self, device: Device) -> bool:
         """Claim devices on our TS0049 quirk."""
         return irrigation_cluster(device) is not None
 
     async def async_start(self) -> None:
-        """Load the stored program lists."""
+        """Load the stored program lists; keep the reports of joining valves."""
         self._stored = await self._store.async_load() or {}
+        self._stop_join_reports = zha_bridge.follow_zigpy_application(
+            self.hass, JoinReports()
+        )
 
     async def async_stop(self) -> None:
         """Detach from the valves and save."""
+        if self._stop_join_reports is not None:
+            self._stop_join_reports()
+            self._stop_join_reports = None
         for task in list(self._refreshes):
             task.cancel()
         for controller in self.controllers.values():

@@ -15,14 +15,23 @@ and its binding/reporting exactly as ZHA configures them for the unquirked valve
 entity below declares the same cluster configuration as ZHA's own switch and sends the same
 commands, and nothing on 0xE001 is bound, configured or read at join (its values arrive as
 the device's own reports). ``tests/test_ts0049_onoff_identity.py`` compares the frames.
+
+Seed 004 documents no way to ask the valve for DP4/10/11/12/15 (the 0x03 "data query" is a
+command of Tuya's 0xEF00 MCU cluster, which this family does not have; DP16/DP17 have their
+own query, sent by the irrigation family at join). The valve reports its DPs by itself when
+it joins or powers up, as Tuya asks of its sub-devices; on a fresh join those reports come
+while zigpy still interviews the valve, and zigpy drops frames of a device it has not
+initialized. ``JoinReports`` keeps them and hands them to the valve's cluster once the quirk
+applies, so a joined valve shows its own settings at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable, Iterator
 import logging
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from zha.application.platforms import BaseEntity
 from zha.application.platforms.binary_sensor import BinarySensor
@@ -44,6 +53,7 @@ from zhaquirks.clusters import CustomCluster
 from zigpy import types as t
 import zigpy.device
 from zigpy.exceptions import DeliveryError
+from zigpy.profiles import zha as zha_profile
 from zigpy.typing import UNDEFINED, UndefinedType
 from zigpy.zcl import Cluster, foundation
 from zigpy.zcl.clusters.general import OnOff
@@ -81,6 +91,12 @@ NO_ANSWER: Final = (
     "try again shortly."
 )
 
+
+# Frames kept per joining device (`JoinReports`): the valve's join report is five.
+KEPT_JOIN_FRAMES: Final = 16
+REPORT_ATTRIBUTES: Final = foundation.GENERAL_COMMANDS[
+    foundation.GeneralCommand.Report_Attributes
+].schema
 
 # ZHA's select options and sensor states: the protocol's names, as zigpy enums.
 WeatherDelay = zigpy_enum8(tuya_dp.WeatherDelay)
@@ -262,6 +278,25 @@ class TuyaIrrigationCluster(CustomCluster):
                     future.set_exception(CommandRefusedError(args.status))
             return
         super().handle_cluster_general_request(hdr, args, dst_addressing=dst_addressing)
+
+    def apply_join_report(self, frame: bytes) -> None:
+        """Apply a ZCL frame the valve sent before zigpy had initialized it.
+
+        Only its 0xD040 reports count, decoded as if they had arrived now; nothing is sent
+        (zigpy did not answer the frame either).
+        """
+        try:
+            _, command = self.deserialize(frame)
+        except (ValueError, KeyError) as err:
+            _LOGGER.debug(
+                "%s: ignoring undecodable join frame %s: %s", self, frame, err
+            )
+            return
+        if not isinstance(command, REPORT_ATTRIBUTES):
+            return
+        for record in cast("Any", command).attribute_reports:
+            if record.attrid == tuya_dp.RAW_DP_ATTRIBUTE_ID:
+                self.update_attribute(record.attrid, t.LVBytes(record.value.value))
 
     @property
     def cycle_programs(
@@ -450,6 +485,58 @@ class Ts0049Valve(BaseValve):
         """Close the valve (OnOff 'off')."""
         await switch_valve(self.cluster, is_open=False)
         self.maybe_emit_state_changed_event()
+
+
+class JoinReports:
+    """A zigpy application listener: the 0xE001 frames of devices zigpy still interviews.
+
+    zigpy hands every received frame to its listeners' ``handle_message`` before it drops
+    those of a device it has not initialized. Kept per device (the last
+    ``KEPT_JOIN_FRAMES``), they go to the device's ``TuyaIrrigationCluster`` when zigpy has
+    initialized it with our quirk, in the order received, and are forgotten otherwise (another
+    quirk, the device left or was removed).
+    """
+
+    def __init__(self) -> None:
+        """Start with nothing kept."""
+        self._frames: dict[t.EUI64, deque[tuple[int, bytes]]] = {}
+
+    def handle_message(  # noqa: PLR0917 - zigpy's listener event passes these positionally
+        self,
+        device: zigpy.device.Device,
+        profile: int,
+        cluster: int,
+        src_ep: int,
+        dst_ep: int,
+        message: bytes,
+    ) -> None:
+        """Keep an 0xE001 frame of a device zigpy has not initialized yet."""
+        if (
+            cluster != tuya_dp.TUYA_PRIVATE_CLUSTER_ID
+            or profile != zha_profile.PROFILE_ID
+            or device.is_initialized
+        ):
+            return
+        kept = self._frames.setdefault(device.ieee, deque(maxlen=KEPT_JOIN_FRAMES))
+        kept.append((src_ep, bytes(message)))
+
+    def device_initialized(self, device: zigpy.device.Device) -> None:
+        """Hand the kept frames to the device's irrigation cluster, if it has ours."""
+        for src_ep, frame in self._frames.pop(device.ieee, ()):
+            endpoint = device.endpoints.get(src_ep)
+            cluster = getattr(endpoint, "in_clusters", {}).get(
+                tuya_dp.TUYA_PRIVATE_CLUSTER_ID
+            )
+            if isinstance(cluster, TuyaIrrigationCluster):
+                cluster.apply_join_report(frame)
+
+    def device_left(self, device: zigpy.device.Device) -> None:
+        """Forget the frames of a device that left."""
+        self._frames.pop(device.ieee, None)
+
+    def device_removed(self, device: zigpy.device.Device) -> None:
+        """Forget the frames of a removed device."""
+        self._frames.pop(device.ieee, None)
 
 
 class FaultProblemSensor(BinarySensor):
