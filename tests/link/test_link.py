@@ -232,8 +232,12 @@ async def test_link_sensors_probes_and_repair(
     """
     meter = se_electricity_meter(resolve_ieee("00:0d:6f:00:0b:00:00:04"))
     plug = create_device("plug", ieee=resolve_ieee("00:0d:6f:00:0b:00:00:05"))
+    meter.link.hop_latency_ms = 30
+    reads = len(basic_reads(meter))
     await zigbee.join(meter)
     await zigbee.join(plug)
+    await zigbee.network.settle()
+    await hass.async_block_till_done()
     registry = er.async_get(hass)
     plug_latency = registry.async_get(link_entity(hass, plug, "link_latency"))
     assert plug_latency is not None
@@ -241,16 +245,19 @@ async def test_link_sensors_probes_and_repair(
     latency_id = link_entity(hass, meter, "link_latency")
     assert registry.async_get(latency_id).disabled_by is None  # type: ignore[union-attr]
 
-    # the first automatic probe (within 10 min), then none for 6 hours
-    meter.link.hop_latency_ms = 30
-    reads = len(basic_reads(meter))
+    # the first automatic probe when the sensor appears (a fresh pairing shows its
+    # latency, not Unknown), then none for 6 hours
+    state = hass.states.get(latency_id)
+    assert state is not None
+    assert 60 <= float(state.state) < 400
+    interview_reads = len(basic_reads(meter)) - reads
     for _ in range(12):
         freezer.tick(timedelta(minutes=10))
         async_fire_time_changed(hass)
         await hass.async_block_till_done()
         await zigbee.network.settle()
         await hass.async_block_till_done()
-    assert len(basic_reads(meter)) - reads == 1  # 2 hours: one probe
+    assert len(basic_reads(meter)) - reads == interview_reads  # 2 hours: no probe
     state = hass.states.get(latency_id)
     assert state is not None
     assert 60 <= float(state.state) < 400

@@ -50,6 +50,11 @@ class LinkLatencySensor(LinkSensor):
         """Create the latency sensor of ``ieee``."""
         super().__init__(family, ieee, "link_latency")
 
+    async def async_added_to_hass(self) -> None:
+        """Follow the family's numbers; probe now if no probe is recent."""
+        await super().async_added_to_hass()
+        self.family.probe_when_due(self._ieee)
+
     @property
     def native_value(self) -> float | None:
         """Return the median round trip in ms."""

@@ -260,19 +260,30 @@ class LinkFamily(DeviceFamily):
 
     @callback
     def _check(self, _now: datetime) -> None:
-        now = dt_util.utcnow()
         for ieee, stats in self.stats.items():
             self._check_repair(ieee, stats)
-            device = self.devices.get(ieee)
-            if device is None or not self.latency_enabled(ieee):
-                continue
-            if stats.last_probe is not None and now - stats.last_probe < PROBE_INTERVAL:
-                continue
-            stats.last_probe = now
-            if tester.is_sleepy(device):
-                stats.probe_pending = True  # when it is next heard
-            else:
-                self._start_probe(ieee)
+            self.probe_when_due(ieee)
+
+    @callback
+    def probe_when_due(self, ieee: EUI64) -> None:
+        """Probe the device if its latency sensor is on and its last probe is old enough.
+
+        Called every check and when the sensor appears, so a device paired a minute ago
+        shows its latency at once rather than after the next check (within the same budget:
+        a probe every ``PROBE_INTERVAL`` at most).
+        """
+        stats = self.stats.get(ieee)
+        device = self.devices.get(ieee)
+        if stats is None or device is None or not self.latency_enabled(ieee):
+            return
+        now = dt_util.utcnow()
+        if stats.last_probe is not None and now - stats.last_probe < PROBE_INTERVAL:
+            return
+        stats.last_probe = now
+        if tester.is_sleepy(device):
+            stats.probe_pending = True  # when it is next heard
+        else:
+            self._start_probe(ieee)
 
     def _start_probe(self, ieee: EUI64) -> None:
         task = self.entry.async_create_background_task(
