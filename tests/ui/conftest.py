@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 import concurrent.futures
+import json
+import os
 from pathlib import Path
 import queue
+import shutil
 import tempfile
 import threading
+import time
 from typing import Any
 
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -135,8 +139,13 @@ type Browse = Callable[[Callable[[Page], Any]], Any]
 
 
 @pytest.fixture
-def browse(ui_stack: UiStack, browser_thread: BrowserThread) -> Browse:
-    """Return ``browse(check)``: run ``check(page)`` on a page logged in to HA."""
+def browse(
+    request: pytest.FixtureRequest, ui_stack: UiStack, browser_thread: BrowserThread
+) -> Browse:
+    """Return ``browse(check)``: run ``check(page)`` on a page logged in to HA.
+
+    A failing check leaves ``failed-<test>.png`` with the screenshots.
+    """
 
     def browse(check: Callable[[Page], Any]) -> Any:
         def in_browser(browser: Browser) -> Any:
@@ -146,6 +155,9 @@ def browse(ui_stack: UiStack, browser_thread: BrowserThread) -> Browse:
             page.set_default_timeout(15_000)
             try:
                 return check(page)
+            except BaseException:
+                screenshot(page, f"failed-{request.node.name}")
+                raise
             finally:
                 context.close()
 
@@ -154,9 +166,86 @@ def browse(ui_stack: UiStack, browser_thread: BrowserThread) -> Browse:
     return browse
 
 
-def screenshot(page: Page, name: str) -> Path:
-    """Save what the page shows as ``<name>.png``."""
+def screenshot(page: Page, name: str, *, readme: bool = False) -> Path:
+    """Save what the page shows as ``<name>.png``.
+
+    ``readme``: one of the README's pictures; ``scripts/screenshots`` (``ZDP_README_IMAGES``
+    set to ``docs/images``) also writes it there.
+    """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path))
+    if readme and (images := os.environ.get("ZDP_README_IMAGES")):
+        target = ROOT / images
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target / f"{name}.png")
     return path
+
+
+def call_ws(page: Page, message: dict[str, Any]) -> Any:
+    """Send a websocket command on the page's own connection (as the frontend does)."""
+    return page.evaluate(
+        "message => document.querySelector('home-assistant').hass.callWS(message)",
+        message,
+    )
+
+
+def wait_for_hass(page: Page) -> None:
+    """Wait until the frontend is connected (``hass`` set on ``<home-assistant>``)."""
+    page.wait_for_function(
+        "() => document.querySelector('home-assistant')?.hass?.connected === true"
+    )
+
+
+@pytest.fixture(scope="session")
+def pack_entry(ui_stack: UiStack) -> str:
+    """Return our config entry's id; add it through its config flow when missing.
+
+    ``test_config_flow.py`` adds it through the UI (it runs first); this fixture lets any
+    other test run alone.
+    """
+    enable_socket()  # session fixtures come before the function-scoped ``_sockets``
+    if (entry_id := ui_stack.entry_id("zha_device_pack")) is None:
+        flow = ui_stack.api(
+            "POST", "/api/config/config_entries/flow", {"handler": "zha_device_pack"}
+        )
+        ui_stack.api("POST", f"/api/config/config_entries/flow/{flow['flow_id']}", {})
+        entry_id = ui_stack.entry_id("zha_device_pack")
+    assert entry_id is not None
+    return entry_id
+
+
+#: The ZHA devices that have entities, by IEEE (HA's template API; no ZHA internals).
+PAIRED_TEMPLATE = (
+    "{% set ns = namespace(ieees=[]) %}"
+    "{% for entity in integration_entities('zha') %}"
+    "{% for identifier in device_attr(device_id(entity), 'identifiers') or [] %}"
+    "{% set ns.ieees = ns.ieees + [identifier[1]] %}"
+    "{% endfor %}{% endfor %}"
+    "{{ ns.ieees | unique | list | tojson }}"
+)
+
+
+@pytest.fixture(scope="session")
+def demo_devices(ui_stack: UiStack, pack_entry: str) -> list[str]:
+    """Pair the simulator's demo devices once our integration is added, as a user does.
+
+    ZHA's ``permit`` action opens the network (Settings → Zigbee → Add device does the
+    same); returns the demo devices' IEEEs once each has its entities in HA.
+    """
+    enable_socket()
+    expected = {
+        device["ieee"]
+        for device in ui_stack.sim_devices()
+        # a client of HA's ESI: paired like the rest, but it has no entities to wait for
+        if device["model"] != "se_in_home_display"
+    }
+    ui_stack.call_service("zha", "permit", {"duration": 120})
+    deadline = time.monotonic() + 180
+    paired: set[str] = set()
+    while not expected <= paired:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not paired after 180 s: {sorted(expected - paired)}")
+        time.sleep(1)
+        paired = set(json.loads(ui_stack.template(PAIRED_TEMPLATE)))
+    return sorted(expected)
