@@ -158,6 +158,11 @@ class QuirkManager:
             for entry in self.quirks.entries
             for info in entry.device_match.applies_to
         }
+        # entries for any manufacturer and model (the Smart Energy meter quirk) name no
+        # model to pre-check: their own signature match decides
+        wildcards = [
+            entry for entry in self.quirks.entries if not entry.device_match.applies_to
+        ]
         registered = {id(entry) for entry in self.registry}
 
         def candidate(device: zigpy.device.BaseDevice) -> bool:
@@ -173,7 +178,7 @@ class QuirkManager:
                 info.manufacturer in (None, manufacturer)
                 and info.model in (None, model)
                 for info in models
-            )
+            ) or any(entry.device_match.matches(device) for entry in wildcards)
 
         return [
             ieee

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from homeassistant.components.zha.helpers import get_zha_gateway_proxy
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
@@ -40,6 +41,42 @@ async def test_smart_energy_endpoint_is_heard(
         ["current_summ_delivered", "unit_of_measure"]
     )
     assert result == {"current_summ_delivered": 123_456, "unit_of_measure": 0x01}
+
+
+async def test_meter_moved_back_onto_the_quirk_when_we_set_up_again(
+    hass: HomeAssistant, pack_setup: MockConfigEntry, zigbee: ZigbeeHarness
+) -> None:
+    """Our entry set up after ZHA (as at every HA start): the meter gets our quirk back.
+
+    ZHA loads the meter without our quirks; our entry's setup moves it back onto the
+    any-model Smart Energy quirk, and its entities come back.
+
+    Found by the first run of ``scripts/develop``: the one-pass candidate test only knew
+    the quirks' models, so the any-model Smart Energy quirk never moved a meter back.
+    """
+    device = se_electricity_meter(resolve_ieee("00:0d:6f:00:0a:00:00:07"))
+    await join_initialized(hass, zigbee, device)
+    summation = meter_entity(hass, device, "summation_delivered")
+    assert summation is not None
+    assert await hass.config_entries.async_unload(pack_setup.entry_id)
+    await hass.async_block_till_done()
+    # ZHA loads its devices before our quirks are registered, as at an HA start
+    (zha_entry,) = hass.config_entries.async_entries("zha")
+    assert await hass.config_entries.async_reload(zha_entry.entry_id)
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_setup(pack_setup.entry_id)
+    await hass.async_block_till_done()
+    await zigbee.wait_for_entities(device)
+    zigpy_device = (
+        get_zha_gateway_proxy(hass).get_device_proxy(device.ieee).device.device
+    )
+    assert isinstance(zigpy_device, SmartEnergyZigpyDevice)
+    assert isinstance(
+        zigpy_device.endpoints[1].in_clusters[METERING], SmartEnergyMetering
+    )
+    state = hass.states.get(summation)
+    assert state is not None
+    assert state.state not in ("unknown", "unavailable")
 
 
 async def test_electricity_meter_entities_read_the_spec_way(
