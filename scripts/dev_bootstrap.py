@@ -13,17 +13,21 @@ real port before ``scripts/develop`` starts the real one):
    temperature sensor as room sensor); the electricity meter's history imported
    (``import_meter_history``), the meter on the Energy dashboard and the metering dashboard
    created (our actions, as a user would call them).
-3. With ``--dev-user``: a development owner ``dev`` with a random password, and onboarding
-   marked done, so the browser opens straight into the demo. The login is printed once.
+3. With ``--dev-user`` (first of all, so a later failure cannot lose it): a development
+   owner ``dev`` with a random password, and onboarding marked done, so the browser opens
+   straight into the demo. The login is printed once, on stdout (``scripts/develop`` shows
+   it when Home Assistant has started); an existing owner is left alone.
 
-Run by ``scripts/develop`` only when no ZHA entry exists.
+The console shows this script's steps and Home Assistant's warnings and errors (its full log
+is ``home-assistant.log`` in the configuration directory). Run by ``scripts/develop`` only
+when no ZHA entry exists.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 import contextlib
 import json
 import logging
@@ -196,6 +200,22 @@ async def _demo_meter(hass: HomeAssistant) -> None:
             _LOGGER.info("Demo action %s done", action)
 
 
+def login_box(url: str, password: str, config: Path) -> str:
+    """Return the first run's login, framed, as ``scripts/develop`` shows it."""
+    return "\n".join(
+        (
+            "",
+            "=" * 64,
+            f"  Home Assistant: {url}",
+            f"  Login: {DEV_USERNAME} / {password}",
+            "  (shown once; to change it: .venv/bin/hass --script auth",
+            f"   --config {config} change_password {DEV_USERNAME} NEW)",
+            "=" * 64,
+            "",
+        )
+    )
+
+
 async def _dev_user(hass: HomeAssistant) -> str | None:
     """Create the development owner and finish onboarding; return the password."""
     provider = auth_ha.async_get_provider(hass)
@@ -261,11 +281,20 @@ def _loopback_http(config_dir: Path) -> Iterator[None]:
 
 
 async def bootstrap(
-    config_dir: Path, port: int, control_port: int, *, zha_only: bool, dev_user: bool
-) -> str | None:
-    """Create the entries unless ZHA already has one; return a new dev user's password."""
+    config_dir: Path,
+    port: int,
+    control_port: int,
+    *,
+    zha_only: bool,
+    on_password: Callable[[str], None] | None = None,
+) -> None:
+    """Create the entries unless ZHA already has one.
+
+    With ``on_password``: first the development owner, unless there is an owner, and
+    ``on_password`` with its password.
+    """
     # Home Assistant's own setup and start of the configuration, then the config flows, then
-    # a clean stop that saves the entries.
+    # a clean stop that saves the entries (also after a failure).
     hass = await bootstrap_ha.async_setup_hass(
         RuntimeConfig(config_dir=str(config_dir), skip_pip=True)
     )
@@ -274,10 +303,20 @@ async def bootstrap(
             "Home Assistant could not set up the development configuration"
         )
     await hass.async_start()
-    password = await _dev_user(hass) if dev_user else None
-    if hass.config_entries.async_entries("zha"):
+    try:
+        if on_password is not None and (password := await _dev_user(hass)):
+            on_password(password)
+        if not hass.config_entries.async_entries("zha"):
+            await _demo(hass, port, control_port, zha_only=zha_only)
+        await hass.async_block_till_done()
+    finally:
         await hass.async_stop()
-        return password
+
+
+async def _demo(
+    hass: HomeAssistant, port: int, control_port: int, *, zha_only: bool
+) -> None:
+    """ZHA's entry on the simulated coordinator; unless ``zha_only``, the demo."""
     result = await hass.config_entries.flow.async_init(
         "zha",
         context={"source": config_entries.SOURCE_HARDWARE},
@@ -310,9 +349,6 @@ async def bootstrap(
         entry = hass.config_entries.async_entries(DOMAIN)[0]
         await _demo_room(hass, entry)
         await _demo_meter(hass)
-    await hass.async_block_till_done()
-    await hass.async_stop()
-    return password
 
 
 def main() -> None:
@@ -338,33 +374,28 @@ def main() -> None:
         "--url", default="http://127.0.0.1:8123", help="shown with the login"
     )
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="dev_bootstrap: %(message)s")
+    console = logging.StreamHandler()
+    console.setFormatter(logging.Formatter("dev_bootstrap: %(message)s"))
+    # Home Assistant's start-up (INFO in the development configuration) stays in its log file
+    console.addFilter(
+        lambda record: record.name == _LOGGER.name or record.levelno >= logging.WARNING
+    )
+    logging.basicConfig(level=logging.INFO, handlers=[console])
+    _LOGGER.setLevel(logging.INFO)
     config = args.config.resolve()
+
+    def show(password: str) -> None:
+        print(login_box(args.url, password, args.config), flush=True)
+
     with _loopback_http(config):
-        password = asyncio.run(
+        asyncio.run(
             bootstrap(
                 config,
                 args.port,
                 args.control_port,
                 zha_only=args.zha_only,
-                dev_user=args.dev_user,
+                on_password=show if args.dev_user else None,
             )
-        )
-    if password is not None:
-        print(
-            "\n".join(
-                (
-                    "",
-                    "=" * 64,
-                    f"  Home Assistant: {args.url}",
-                    f"  Login: {DEV_USERNAME} / {password}",
-                    "  (shown once; to change it: .venv/bin/hass --script auth",
-                    f"   --config {args.config} change_password {DEV_USERNAME} NEW)",
-                    "=" * 64,
-                    "",
-                )
-            ),
-            flush=True,
         )
     sys.exit(0)
 
