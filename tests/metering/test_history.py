@@ -3,7 +3,9 @@
 HA + recorder (in memory) + real ZHA + our quirk on the simulated network. The simulated
 meters build their summation from the same interval history their profile answers with, so
 each imported hour is checked against the meter's own ground truth, and the join with the
-hours the recorder compiled from the live sensor against the meter's readings.
+hours the recorder compiled from the live sensor against the meter's readings. What the
+statistics cards and the Energy dashboard show is checked as the recorder computes it (its
+"change" per hour and per day, the oldest row's counted from 0).
 
 Time moves with HA's freezer and the network's virtual clock together (`advance`), from the
 real "now" (see tests/danfoss/test_rooms.py for why).
@@ -11,10 +13,10 @@ real "now" (see tests/danfoss/test_rooms.py for why).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 import itertools
-from typing import Any
+from typing import Any, Literal
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
@@ -103,6 +105,52 @@ async def hour_rows(hass: HomeAssistant, statistic_id: str) -> dict[datetime, fl
         datetime.fromtimestamp(row["start"], UTC): float(row["sum"])  # type: ignore[arg-type]
         for row in result.get(statistic_id, [])
     }
+
+
+async def recorder_changes(
+    hass: HomeAssistant, statistic_id: str, period: Literal["hour", "day"]
+) -> dict[datetime, float]:
+    """What the statistics cards show: the recorder's change per period, by start."""
+    await async_wait_recording_done(hass)
+    result = await hass.async_add_executor_job(
+        statistics_during_period,
+        hass,
+        datetime(2000, 1, 1, tzinfo=UTC),
+        None,
+        {statistic_id},
+        period,
+        None,
+        {"change"},
+    )
+    return {
+        datetime.fromtimestamp(row["start"], UTC): float(row["change"])  # type: ignore[arg-type]
+        for row in result.get(statistic_id, [])
+    }
+
+
+async def assert_cards_show_the_meter(
+    hass: HomeAssistant,
+    statistic_id: str,
+    truth: dict[datetime, float | None],
+    hours: Iterable[datetime],
+) -> None:
+    """Each of ``hours`` shows the meter's consumption; no hour and no day runs backwards.
+
+    A day shows the sum of its hours (local days), the first one included.
+    """
+    hourly = await recorder_changes(hass, statistic_id, "hour")
+    for hour in hours:
+        assert hourly[hour] == pytest.approx(truth[hour], abs=1e-6), hour
+    assert min(hourly.values()) >= -1e-9
+    days: dict[datetime, float] = {}
+    for hour, change in hourly.items():
+        day = dt_util.start_of_local_day(dt_util.as_local(hour)).astimezone(UTC)
+        days[day] = days.get(day, 0.0) + change
+    daily = await recorder_changes(hass, statistic_id, "day")
+    assert daily.keys() == days.keys()
+    for day, change in daily.items():
+        assert change == pytest.approx(days[day], abs=1e-6), day
+        assert change >= -1e-9, day
 
 
 def changes(rows: dict[datetime, float]) -> dict[datetime, float]:
@@ -204,17 +252,23 @@ async def test_import_joins_the_live_hours(
     start = floor_hour(dt_util.utcnow()) - timedelta(days=2)
     imported = [hour for hour in rows if start <= hour < first_live]
     assert summary["hours_imported"] == len(imported)
-    # every imported hour and the first live hour show what the meter measured in them
+    # every imported hour and the first live hour show what the meter measured in them,
+    # the oldest one too: the series starts from 0 there
     for hour in [*imported[1:], first_live]:
         assert shown[hour] == pytest.approx(truth[hour], abs=1e-6), hour
+    assert rows[imported[0]] == pytest.approx(truth[imported[0]], abs=1e-6)
+    await assert_cards_show_the_meter(hass, entity_id, truth, [*imported, first_live])
     # the meter's outage hour has no row, and the hour after it the hour's own consumption
     (outage,) = [hour for hour, value in truth.items() if value is None]
     assert outage not in rows
     assert {"start": outage.isoformat(), "end": (outage + HOUR).isoformat()} in summary[
         "gaps"
     ]
-    # the live rows were not touched
-    assert {hour: rows[hour] for hour in live} == live
+    # the live rows moved with it by one constant: what they show is unchanged
+    offset = rows[first_live] - live[first_live]
+    assert offset > 0
+    for hour, total in live.items():
+        assert rows[hour] == pytest.approx(total + offset, abs=1e-9), hour
     # the hours before the live ones and the first live hour, 24 intervals per request
     wanted = int((first_live - floor_hour(start)) / HOUR) + 1
     assert summary["requests"] == -(-wanted // 24) == 2
@@ -262,26 +316,46 @@ async def test_import_before_live_hours_joins_when_they_come(
     rows = await hour_rows(hass, entity_id)
     truth = true_hours(model)
     assert max(rows) == current - HOUR
-    assert (
-        rows[current - HOUR] == 0.0
-    )  # where the recorder's first live hour starts from
-    for hour, shown in changes(rows).items():
-        assert shown == pytest.approx(truth[hour], abs=1e-6), hour
+    # the block starts from 0, as the recorder's first live hour will
+    assert rows[min(rows)] == pytest.approx(truth[min(rows)], abs=1e-6)
+    await assert_cards_show_the_meter(hass, entity_id, truth, rows)
     assert hass.states.get(progress).state == "100.0"  # type: ignore[union-attr]
     assert hass.states.get(last).state != "unknown"  # type: ignore[union-attr]
+
+    # further back: the series starts from 0 at its new oldest hour (and day), the block
+    # moves with it
+    block = rows
+    start = dt_util.utcnow() - timedelta(hours=36)
+    summary = await import_history(hass, entity_id, start=start.isoformat())
+    assert summary["joins_live_statistics"] is False
+    rows = await hour_rows(hass, entity_id)
+    assert min(rows) == floor_hour(start)
+    assert summary["hours_imported"] == len(rows) - len(block) == 12
+    await assert_cards_show_the_meter(hass, entity_id, truth, rows)
+    offset = rows[max(block)] - block[max(block)]
+    for hour, total in block.items():
+        assert rows[hour] == pytest.approx(total + offset, abs=1e-9), hour
     frames = len(get_profile_frames(device))
 
-    # the live sensor's first hour is compiled; at hh:05 the block joins it
-    await run_live(hass, freezer, zigbee, 2 * 3600)
+    # the live sensor's first hour is compiled; at hh:05 the meter does not answer: the
+    # live rows already continue from the block's end, nothing runs backwards
+    device.set_online(False)
+    await run_live(hass, freezer, zigbee, 3600)
+    interim = await hour_rows(hass, entity_id)
+    assert {hour: interim[hour] for hour in rows} == rows
+    assert interim[current] >= rows[max(rows)]
+    await assert_cards_show_the_meter(hass, entity_id, truth, rows)
+    # back online: at the next hh:05 the block joins it
+    device.set_online(True)
+    await run_live(hass, freezer, zigbee, 3600)
     joined = await hour_rows(hass, entity_id)
     assert len(get_profile_frames(device)) == frames + 1  # the first live hour only
     shown = changes(joined)
     truth = true_hours(model)
     assert shown[current] == pytest.approx(truth[current], abs=1e-6)
-    for hour in rows:  # the imported hours still show the same
-        if hour in shown:
-            assert shown[hour] == pytest.approx(truth[hour], abs=1e-6), hour
-    assert joined[current - HOUR] != 0.0  # shifted onto the live series' scale
+    # the imported rows stay; the live ones continue from the block's end
+    assert {hour: joined[hour] for hour in rows} == rows
+    await assert_cards_show_the_meter(hass, entity_id, truth, [*rows, current])
     # nothing left to join: the next hours send nothing
     await run_live(hass, freezer, zigbee, 3600)
     assert len(get_profile_frames(device)) == frames + 1
@@ -326,21 +400,26 @@ async def test_interrupted_import_resumes(
     partial = await hour_rows(hass, entity_id)
     assert 20 <= len(partial) - len(live) <= 24  # the first block, newest first
     truth = true_hours(model)
-    for hour, shown in changes(partial).items():
-        if hour not in live or hour == min(live):
-            assert shown == pytest.approx(truth[hour], abs=1e-6), hour
+    written = [hour for hour in partial if hour not in live]
+    await assert_cards_show_the_meter(hass, entity_id, truth, [*written, min(live)])
 
     device.set_online(True)
     cluster.on(GET_PROFILE, model.get_profile)
     summary = await import_history(hass, entity_id, days=3)
     rows = await hour_rows(hass, entity_id)
-    assert {hour: rows[hour] for hour in partial} == partial  # kept as they were
+    # kept as they were but for where the series starts from 0
+    offset = rows[min(partial)] - partial[min(partial)]
+    for hour, total in partial.items():
+        assert rows[hour] == pytest.approx(total + offset, abs=1e-9), hour
     assert summary["hours_imported"] == len(rows) - len(partial)
     start = floor_hour(dt_util.utcnow() - timedelta(days=3))
     assert min(rows) == start
-    for hour, shown in changes(rows).items():
-        if hour not in live or hour == min(live):
-            assert shown == pytest.approx(truth[hour], abs=1e-6), hour
+    await assert_cards_show_the_meter(
+        hass,
+        entity_id,
+        truth,
+        [hour for hour in rows if hour not in live or hour == min(live)],
+    )
 
 
 async def test_sleepy_gas_meter_in_half_hours(

@@ -4,28 +4,33 @@ The statistic is the summation sensor's own (``sensor.<meter>_summation_delivere
 Energy dashboard then shows one series per meter, the imported hours followed by the hours
 the recorder compiles from the live sensor.
 
-How the two join (the recorder's live rows are never modified):
+How the two join:
 
 - The recorder's sums of a ``TOTAL_INCREASING`` sensor start at 0 at the first state it saw
   and grow with the reading, so every live row is "reading - a constant". The Energy
-  dashboard shows the difference of consecutive sums.
+  dashboard and the statistics cards show a period's change: its sum minus the sum of the
+  row before it, or minus 0 for the oldest row. A series must therefore start at 0, where
+  the recorder's own series starts.
 - The import fills *holes*: hours of the asked range that have no row. A run of holes
   followed by a row N (the first live hour, or a row after a gap) is chained backwards from
   N with the meter's own hourly consumption c: sum(h - 1) = sum(h) - c(h), starting from
   sum(N) - c(N). The hour N then shows exactly what the meter measured in it (the recorder
-  had only seen part of it), and the sums of imported hours are on the live series' scale —
-  negative before its zero point, which the Energy dashboard and statistics cards do not mind
-  (they show differences).
+  had only seen part of it), and the hours between rows their consumption.
 - A run with no row after it but rows before it is chained forwards from the newest of them.
-- A run with no row anywhere (imported before the live sensor's first hour is compiled) ends
-  at sum 0, the value the recorder's first live hour starts from: no jump, and the first live
-  hour shows what HA saw of it, as for any new sensor. The block is remembered as
-  *provisional*: once the first live hour is compiled, ``async_join`` fetches the hours from
-  the block to that row and shifts the block onto the live series' scale.
-- Rows are written after each GetProfileResponse, newest first, so the statistics are
-  consistent at every step: an interrupted import (the meter stops answering, HA restarts)
-  keeps what it wrote and the next call fills the holes that are left. A second call over the
-  same range finds no holes: it sends nothing and writes nothing.
+- A run with no row before it becomes the start of the series: once chained, every row from
+  its oldest hour on (the live rows too, and the recorder's later rows follow them) is
+  shifted so that the oldest hour starts from 0. Its oldest hour then shows its consumption,
+  and an import reaching further back later moves the start of the series back the same way.
+- A run with no row anywhere (imported before the live sensor's first hour is compiled)
+  starts at 0 likewise and is remembered as *provisional*: the recorder's first live hour
+  will start from 0 too. Once it is compiled, ``async_join`` moves the live rows onto the
+  block's end (even when the meter does not answer), then fetches the hours from the block
+  to that row (chained from it) and moves them and the live rows to where the chain puts the
+  block's end. Until the join runs (JOIN_MINUTE past the hour) that live hour shows a drop.
+- Rows are written after each GetProfileResponse, newest first: an interrupted import (the
+  meter stops answering, HA restarts) keeps what it wrote, shifted to start from 0 when the
+  series starts there, and the next call fills the holes that are left. A second call over
+  the same range finds no holes: it sends nothing and writes nothing.
 - Intervals the meter marks invalid (0xFFFFFF) leave their hour without a row (a gap in the
   response); the chain counts them as 0, as the meter's summation register did.
 
@@ -387,6 +392,8 @@ class HistoryImport:
         self.progress = progress
         self.notify = notify
         self.tally = Tally()
+        #: The oldest row the last ``backward`` wrote, with the sum its hour starts from.
+        self.origin: HourRow | None = None
 
     def _write(self, rows: list[HourRow]) -> None:
         stats.import_rows(self.hass, self.metadata, rows)
@@ -403,13 +410,34 @@ class HistoryImport:
         anchor: HourRow | None,
         *,
         newest: bool,
+        series_start: bool = False,
     ) -> float | None:
         """Fill [start, end) chained backwards from ``anchor`` (None: sum 0 at the end).
 
         With an anchor the window also takes the anchor's own hour: its consumption is the
-        first link. Returns the sum the chain gives the hour before ``start`` (what a
-        provisional block is shifted to), None when the meter's history ended first.
+        first link. ``series_start``: no row is older than the window; once it is filled
+        (or the meter stops), every row from its oldest one on is shifted so that this row
+        starts from 0. Returns the sum the chain gives the hour before ``start``, on the
+        anchor's scale (what the live rows are shifted from when a provisional block joins
+        them), None when the meter's history ended first.
         """
+        try:
+            return await self._backward(start, end, anchor, newest=newest)
+        finally:
+            if series_start and self.origin is not None:
+                stats.shift_from(
+                    self.hass, self.metadata, self.origin.start, -self.origin.sum
+                )
+
+    async def _backward(
+        self,
+        start: datetime,
+        end: datetime,
+        anchor: HourRow | None,
+        *,
+        newest: bool,
+    ) -> float | None:
+        self.origin = None
         window_end = end + HOUR if anchor is not None else end
         fetcher = ProfileFetcher(
             self.profile, self.tally, start, window_end, newest=newest
@@ -440,6 +468,7 @@ class HistoryImport:
                     self.tally.gaps.append(cursor)
                 else:
                     rows.append(HourRow(cursor, value))
+                    self.origin = HourRow(cursor, value - consumption)
                 filled += 1
                 cursor -= HOUR
             self._write(rows)

@@ -40,7 +40,7 @@ from .history import (
     plan_runs,
     summarize,
 )
-from .statistics import HOUR
+from .statistics import HOUR, HourRow
 
 if TYPE_CHECKING:
     from .family import MeteringFamily
@@ -327,6 +327,14 @@ class MeterHistory:
             else await stats.async_last_row(self.hass, statistic_id)
         )
         plans = plan_runs(first, stop, current, rows, newest_row)
+        # the oldest run starts the series when no row is older (it then starts from 0)
+        oldest_run = plans[0] if plans else None
+        series_start = (
+            oldest_run is not None
+            and oldest_run.start == first  # else rows of the range are older
+            and oldest_run.before is None
+            and await stats.async_row_before(self.hass, statistic_id, first) is None
+        )
         recorded = sum(1 for hour in rows if first <= hour < stop)
         series = self._series(ieee, channel)
         block = series.get("provisional")
@@ -344,24 +352,29 @@ class MeterHistory:
                 # a window reaching the present asks the meter's newest block
                 window_end = plan.end + HOUR if plan.anchor else plan.end
                 newest = window_end >= current
+                starts = series_start and plan is oldest_run
                 if plan.anchor is not None:
-                    await job.backward(plan.start, plan.end, plan.anchor, newest=newest)
+                    await job.backward(
+                        plan.start,
+                        plan.end,
+                        plan.anchor,
+                        newest=newest,
+                        series_start=starts,
+                    )
                     if block and plan.anchor.start == _at(block["first"]):
                         block["first"] = plan.start.isoformat()  # chained to the block
                 elif plan.before is not None:
-                    last_sum = await job.forward(
-                        plan.start, plan.end, plan.before, newest=newest
-                    )
+                    await job.forward(plan.start, plan.end, plan.before, newest=newest)
                     if block and plan.before.start <= _at(block["last"]):
                         block["last"] = (plan.end - HOUR).isoformat()
-                        block["last_sum"] = last_sum
                 else:
                     provisional = True
-                    await job.backward(plan.start, plan.end, None, newest=newest)
+                    await job.backward(
+                        plan.start, plan.end, None, newest=newest, series_start=starts
+                    )
                     block = series["provisional"] = {
                         "first": plan.start.isoformat(),
                         "last": (plan.end - HOUR).isoformat(),
-                        "last_sum": 0.0,
                     }
                 if job.tally.history_start is not None:
                     series["history_start"] = job.tally.history_start.isoformat()
@@ -445,9 +458,10 @@ class MeterHistory:
     async def async_join(self, cluster: SmartEnergyMetering, channel: str) -> bool:
         """Join the channel's provisional block to the live series, once it has a row.
 
-        The hours from the block to the first live row are imported, chained from that row;
-        the block is then shifted by what the chain gives its last hour. Returns True when
-        the block was joined.
+        The live rows start from 0 as the block does: they are first moved onto the block's
+        end at once (nothing asked of the meter), then the hours from the block to the first
+        live row are imported, chained from that row, and they and the live rows are moved
+        by what the chain gives the block's end. Returns True when the block was joined.
         """
         ieee = cluster.endpoint.device.ieee
         series = self._series(ieee, channel)
@@ -455,7 +469,7 @@ class MeterHistory:
         if block is None or ieee in self._busy:
             return False
         statistic_id = self._statistic_id(cluster, channel)
-        first, last = _at(block["first"]), _at(block["last"])
+        last = _at(block["last"])
         rows = await stats.async_hour_rows(self.hass, statistic_id, last + HOUR)
         if not rows:
             return False
@@ -463,6 +477,17 @@ class MeterHistory:
         self._busy.add(ieee)
         progress = self.progress_of(ieee)
         try:
+            # the block's end: the sum of its newest row (an invalid last hour carries it)
+            newest = await stats.async_row_before(self.hass, statistic_id, last + HOUR)
+            block_end = 0.0 if newest is None else newest.sum
+            if not block.get("live_moved"):
+                # a meter that does not answer now leaves the live rows continuing from
+                # the block's end, their first hour showing what HA saw of it
+                metadata = await stats.async_metadata(self.hass, statistic_id, None)
+                stats.shift_from(self.hass, metadata, last + HOUR, block_end)
+                anchor = HourRow(anchor.start, anchor.sum + block_end)
+                block["live_moved"] = True
+                self._save()
             async with translated_device_errors(FAMILY):
                 profile, metadata = await self._profile(cluster, channel, statistic_id)
                 job = HistoryImport(
@@ -478,9 +503,7 @@ class MeterHistory:
             self._busy.discard(ieee)
         if value is None:
             return False
-        stats.shift_rows(
-            self.hass, metadata, first, last + HOUR, value - float(block["last_sum"])
-        )
+        stats.shift_from(self.hass, metadata, last + HOUR, block_end - value)
         del series["provisional"]
         self._save()
         _LOGGER.debug("%s: provisional history joined at %s", ieee, anchor.start)

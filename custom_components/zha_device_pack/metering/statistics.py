@@ -6,6 +6,10 @@ the recorder's executor (as opower and HA's own energy code do), ``async_import_
 writes hourly rows of an entity's statistic (source ``recorder``), and
 ``Recorder.async_adjust_statistics`` is what the "adjust sum" of Developer tools → Statistics
 calls. Rows are hourly (``Statistics``); the import never writes short-term rows.
+
+The recorder shows a period's change as its sum minus the sum of the row before it, and 0
+where there is none: a statistic's sums must start from 0 at its oldest hour, as the
+recorder's own series (0 at the first state it saw) and HA's importers (opower) do.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from homeassistant.helpers.recorder import get_instance
 from homeassistant.util.unit_conversion import EnergyConverter, VolumeConverter
 
 HOUR: Final = timedelta(hours=1)
+#: Before any statistic (the recorder keeps none older than its own start).
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _CONVERTERS: Final = (EnergyConverter, VolumeConverter)
 
 
@@ -85,14 +91,17 @@ async def async_metadata(
 
 
 async def async_hour_rows(
-    hass: HomeAssistant, statistic_id: str, start: datetime
+    hass: HomeAssistant,
+    statistic_id: str,
+    start: datetime,
+    end: datetime | None = None,
 ) -> dict[datetime, HourRow]:
-    """Return the statistic's hourly rows from ``start`` on, by start (UTC)."""
+    """Return the statistic's hourly rows in [start, end), by start (UTC)."""
     result = await get_instance(hass).async_add_executor_job(
         statistics_during_period,
         hass,
         start,
-        None,
+        end,
         {statistic_id},
         "hour",
         None,
@@ -105,6 +114,14 @@ async def async_hour_rows(
         when = datetime.fromtimestamp(row["start"], UTC)
         rows[when] = HourRow(when, float(total))
     return rows
+
+
+async def async_row_before(
+    hass: HomeAssistant, statistic_id: str, when: datetime
+) -> HourRow | None:
+    """Return the statistic's newest hourly row before ``when``; None if it has none."""
+    rows = await async_hour_rows(hass, statistic_id, _EPOCH, when)
+    return rows[max(rows)] if rows else None
 
 
 async def async_last_row(hass: HomeAssistant, statistic_id: str) -> HourRow | None:
@@ -127,21 +144,16 @@ def import_rows(
         async_import_statistics(hass, metadata, stats)
 
 
-def shift_rows(
-    hass: HomeAssistant,
-    metadata: StatisticMetaData,
-    first: datetime,
-    end: datetime,
-    delta: float,
+def shift_from(
+    hass: HomeAssistant, metadata: StatisticMetaData, first: datetime, delta: float
 ) -> None:
-    """Add ``delta`` to the sums of the rows in [first, end), leaving later rows as they are.
+    """Add ``delta`` to the sums of every row from ``first`` on, short-term rows included.
 
-    The recorder adjusts "every row from a start on"; two adjustments queued back to back
-    (nothing runs between them on the recorder's queue) shift exactly the block.
+    The recorder's later rows of the live sensor continue from its newest short-term sum,
+    so they follow the shift. Queued after rows being imported, it shifts them too.
     """
     if not delta:
         return
-    recorder = get_instance(hass)
-    unit = metadata["unit_of_measurement"] or ""
-    recorder.async_adjust_statistics(metadata["statistic_id"], first, delta, unit)
-    recorder.async_adjust_statistics(metadata["statistic_id"], end, -delta, unit)
+    get_instance(hass).async_adjust_statistics(
+        metadata["statistic_id"], first, delta, metadata["unit_of_measurement"] or ""
+    )
