@@ -1065,9 +1065,12 @@ async def test_status_known_at_join_and_persists(
 
     The valve reports its status as it joins, while zigpy still interviews it; the values
     (set on the valve before it joined, none of them a default) reach the entities anyway.
-    After a restart (here: ZHA reloaded while the valve sleeps) the last reported values
-    are shown again, not "unknown" and not a made-up "OK"; a valve joining the reloaded
-    ZHA shows its values too.
+    After a Home Assistant restart with the valve silent (ZHA and our entry unloaded, which
+    flushes zigpy's database, then set up again in HA's start order: ZHA loads the valve
+    from its database before our quirk is registered, then our entry moves it onto the
+    quirk) and after a reload of ZHA alone (our quirk registered while zigpy loads), the
+    last reported values are shown again, not "unknown" and not a made-up "OK"; a valve
+    joining the reloaded ZHA shows its values too.
     """
     device = create_device("ts0049", irrigation_time=17 * 60)
     device.state.update(weather_delay=2, last_once_using_time=3 * 60 + 40, fault=5)
@@ -1094,6 +1097,15 @@ async def test_status_known_at_join_and_persists(
     assert tuya_frames(device, 0xFE) == []
 
     device.set_online(False)
+    for entry in (pack_setup, zha_setup):
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    for entry in (zha_setup, pack_setup):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    await zigbee.wait_for_entities(device)
+    assert {k: hass.states.get(e).state for k, e in status.items()} == expected
+
     assert await hass.config_entries.async_reload(zha_setup.entry_id)
     await hass.async_block_till_done()
     await zigbee.wait_for_entities(device)

@@ -31,7 +31,7 @@ import asyncio
 from collections import deque
 from collections.abc import Callable, Iterator
 import logging
-from typing import Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from zha.application.platforms import BaseEntity
 from zha.application.platforms.binary_sensor import BinarySensor
@@ -49,6 +49,7 @@ from zhaquirks.builder import (
     SensorDeviceClass,
 )
 from zhaquirks.builder.device import QuirkV2Device
+from zhaquirks.builder.metadata import QuirkDefinition
 from zhaquirks.clusters import CustomCluster
 from zigpy import types as t
 import zigpy.device
@@ -67,7 +68,10 @@ from zigpy.zcl.foundation import (
 
 from ..protocol import irrigation_program as programs, tuya_dp
 from .exceptions import CommandRefusedError, NoAnswerError
-from .zha_internals import stock_switch_cluster_config, zigpy_enum8
+from .zha_internals import stock_switch_cluster_config, values_kept_by_id, zigpy_enum8
+
+if TYPE_CHECKING:
+    from zha.application.gateway import Gateway
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -232,6 +236,26 @@ class TuyaIrrigationCluster(CustomCluster):
             )
             records.extend(remote_records)
         return (records,)
+
+    def adopt_restored_values(self) -> None:
+        """Take over the values zigpy restored for this cluster before the quirk applied.
+
+        At a Home Assistant start ZHA loads the valve from its database (zigpy's attribute
+        cache, where every value the valve reported was saved) before our integration
+        registers this quirk: 0xE001 is then a plain zigpy cluster that knows none of these
+        attributes, so zigpy keeps their saved values by id only, in the cache's legacy part.
+        Moving the valve onto this quirk copies that cache, but named attributes are looked
+        up in the cache proper only, so they read as never reported; the valve reports them
+        again only when they change. Each such value becomes the attribute's cached value
+        again, with its saved timestamp, exactly as zigpy's own load does for a cluster that
+        knows the attribute (the database rows already hold it, under the same key).
+        """
+        cache = self._attr_cache
+        if (legacy := values_kept_by_id(cache)) is None:
+            return  # a zigpy without it: nothing moves (the values show from the next report)
+        for attr_def in self.attributes.values():
+            if (item := legacy.pop(attr_def.id, None)) is not None:
+                cache.set_value(attr_def, item.value, last_updated=item.last_updated)
 
     # -- reports ------------------------------------------------------------------
 
@@ -555,6 +579,24 @@ class FaultProblemSensor(BinarySensor):
 
 class Ts0049Device(QuirkV2Device):
     """The quirk's ZHA device: everything v2 metadata gives, plus the valve and fault entities."""
+
+    def __init__(
+        self,
+        zigpy_device: zigpy.device.Device,
+        gateway: Gateway,
+        *,
+        quirk_definition: QuirkDefinition,
+    ) -> None:
+        """Create the device once its irrigation cluster holds the values zigpy restored."""
+        for endpoint_id, endpoint in zigpy_device.endpoints.items():
+            cluster = (
+                endpoint.in_clusters.get(TuyaIrrigationCluster.cluster_id)
+                if endpoint_id
+                else None
+            )
+            if isinstance(cluster, TuyaIrrigationCluster):
+                cluster.adopt_restored_values()
+        super().__init__(zigpy_device, gateway, quirk_definition=quirk_definition)
 
     def discover_entities(self) -> Iterator[BaseEntity]:
         """Yield the default and quirk entities, then the valve and the fault problem sensor."""

@@ -60,3 +60,15 @@ def zigpy_enum8(source: type[enum.IntEnum]) -> type[t.enum8]:
     )
     enum8: type[t.enum8] = created
     return enum8
+
+
+def values_kept_by_id(cache: Any) -> dict[int, Any] | None:
+    """Return the values zigpy's attribute cache keeps by id only (None: not available).
+
+    zigpy 2.3.0's ``AttributeCache._legacy_cache`` (private): values loaded from the database
+    for attribute ids the cluster does not define (a device loaded before our quirk was
+    registered) are kept there, keyed by id, each with ``value`` and ``last_updated``. A zigpy
+    release without it returns None and the caller moves nothing.
+    """
+    kept = getattr(cache, "_legacy_cache", None)
+    return kept if isinstance(kept, dict) else None
