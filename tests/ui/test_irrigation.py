@@ -88,6 +88,7 @@ def test_valve_device_page(
             "Work state",
             "Last irrigation duration",
             "Irrigation programs",
+            "Fault",
         ):
             expect(page.get_by_text(name).first).to_be_visible()
         expect(page.get_by_text("87%").first).to_be_visible()  # the battery
