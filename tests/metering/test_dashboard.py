@@ -1,14 +1,18 @@
 """E2E: ``create_metering_dashboard`` makes a Lovelace dashboard of the meters.
 
 Read back as the frontend reads it: WebSocket ``lovelace/dashboards/list`` and
-``lovelace/config``.
+``lovelace/config``. With a real recorder (in memory): the graphs follow the statistics
+that exist, from the history import and from the recorder's own compiles.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 import json
 from typing import Any
 
+from homeassistant.components.recorder import Recorder
+from homeassistant.components.recorder.tasks import StatisticsTask
 from homeassistant.const import EVENT_LOVELACE_UPDATED
 from homeassistant.core import Context, Event, HomeAssistant, callback
 from homeassistant.exceptions import (
@@ -17,9 +21,14 @@ from homeassistant.exceptions import (
     Unauthorized,
 )
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.recorder import get_instance
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUser
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
 
 from custom_components.zha_device_pack import zha_bridge
 from custom_components.zha_device_pack.const import DOMAIN
@@ -27,7 +36,7 @@ from tests.conftest import ZigbeeHarness
 from tests.metering.conftest import meter_entity
 from tests.simulator import SimDevice
 from tests.simulator.models.common import resolve_ieee
-from tests.simulator.models.se_meters import se_electricity_meter, se_gas_meter
+from tests.simulator.models.se_meters import meter, se_electricity_meter, se_gas_meter
 
 SERVICE = "create_metering_dashboard"
 URL = "metering"
@@ -191,6 +200,33 @@ def graph_entities(cards: list[dict[str, Any]]) -> list[str]:
     return result
 
 
+def graphs(config: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        card
+        for view in config["views"]
+        for section in view["sections"]
+        for card in section["cards"]
+        if card["type"] == "statistics-graph"
+    ]
+
+
+def next_hour(minute: int) -> datetime:
+    """The next hour's 5-minute period starting at ``minute``."""
+    now = dt_util.utcnow()
+    return now.replace(minute=minute, second=0, microsecond=0) + timedelta(hours=1)
+
+
+async def compile_statistics(hass: HomeAssistant, start: datetime) -> None:
+    """Let the recorder compile the 5-minute period ``start`` as it does every 5 minutes.
+
+    With its events (fired before it commits), and the hour's statistics when ``start`` is
+    hh:55. A period ahead of the sensors' last states: they count as the periods' states.
+    """
+    get_instance(hass).queue_task(StatisticsTask(start, True))
+    await async_wait_recording_done(hass)
+    await hass.async_block_till_done()
+
+
 def all_entities(config: dict[str, Any]) -> set[str]:
     return {
         entity_id
@@ -202,14 +238,21 @@ def all_entities(config: dict[str, Any]) -> set[str]:
 
 
 async def test_dashboard_shows_every_meter(
+    recorder_mock: Recorder,
     hass: HomeAssistant,
     pack_setup: MockConfigEntry,
     zigbee: ZigbeeHarness,
     frontend: Frontend,
     hass_admin_user: MockUser,
 ) -> None:
-    """Per meter: readings, status and import, summation and tier bars, demand lines."""
-    electric = se_electricity_meter(resolve_ieee(ELECTRIC_IEEE))
+    """Per meter: readings, status and import, summation and tier bars, demand lines.
+
+    Each graph once its statistics exist: the summations' with their imported history, the
+    others' once the recorder compiled the live sensors (5 minutes, then hourly).
+    """
+    electric = se_electricity_meter(
+        resolve_ieee(ELECTRIC_IEEE), wall_clock=dt_util.utcnow()
+    )
     gas = se_gas_meter(resolve_ieee(GAS_IEEE))
     await zigbee.join(gas)
     await zigbee.join(electric)
@@ -220,6 +263,10 @@ async def test_dashboard_shows_every_meter(
         disabled, disabled_by=er.RegistryEntryDisabler.USER
     )
 
+    def sensor(device: SimDevice, key: str) -> str:
+        return entity(hass, device, key, "sensor")
+
+    # freshly paired: no statistics yet, so no graph, only the current values
     response = await create(hass, hass_admin_user)
 
     assert response == {
@@ -244,6 +291,43 @@ async def test_dashboard_shows_every_meter(
     ]
     config = await frontend.config()
     assert config["title"] == "Metering"
+    assert [list(sections(view)) for view in config["views"]] == [["meter"]] * 2
+    assert response["cards"] == 2 * 3  # per meter: heading, readings, status
+
+    # the delivered history imported: its graphs appear, received has no statistics yet
+    meter(electric).set_clock(dt_util.utcnow())
+    await hass.services.async_call(
+        DOMAIN,
+        "import_meter_history",
+        {"entity_id": sensor(electric, "summation_delivered"), "days": 1},
+        blocking=True,
+    )
+    electric_view, gas_view = (await frontend.config())["views"]
+    assert list(sections(gas_view)) == ["meter"]
+    parts = sections(electric_view)
+    assert list(parts) == ["meter", "Summations"]
+    assert graph_entities(parts["Summations"]) == [
+        sensor(electric, "summation_delivered")
+    ]
+    assert len(parts["Summations"]) == 3
+
+    # the recorder's first 5-minute statistics: the 5-minute demand graph, nothing hourly
+    await compile_statistics(hass, next_hour(0))
+    electric_view, gas_view = (await frontend.config())["views"]
+    for view, device in ((electric_view, electric), (gas_view, gas)):
+        parts = sections(view)
+        assert [card["period"] for card in parts["Demand"]] == ["5minute"]
+        assert graph_entities(parts["Demand"]) == [
+            sensor(device, "instantaneous_demand")
+        ]
+    assert list(sections(electric_view)) == ["meter", "Summations", "Demand"]
+    assert list(sections(gas_view)) == ["meter", "Demand"]
+
+    # and its first hour: every graph
+    await compile_statistics(hass, next_hour(55))
+    response = await create(hass, hass_admin_user)
+    assert response["unchanged"] is True  # the dashboard is what the action makes
+    config = await frontend.config()
     # sorted by device name: SimCo SimElectricityMeter, SimCo SimGasMeter
     electric_view, gas_view = config["views"]
     assert electric_view["title"] == "SimCo SimElectricityMeter"
@@ -255,9 +339,6 @@ async def test_dashboard_shows_every_meter(
         for view in config["views"]
         for section in view["sections"]
     )
-
-    def sensor(device: SimDevice, key: str) -> str:
-        return entity(hass, device, key, "sensor")
 
     # the electricity meter: import and export, tiers 1-4 both ways, demand, status
     parts = sections(electric_view)
@@ -341,6 +422,7 @@ async def test_dashboard_shows_every_meter(
 
 
 async def test_second_call_changes_nothing(
+    recorder_mock: Recorder,
     hass: HomeAssistant,
     pack_setup: MockConfigEntry,
     zigbee: ZigbeeHarness,
@@ -373,6 +455,7 @@ async def test_second_call_changes_nothing(
 
 
 async def test_a_new_meter_is_added(
+    recorder_mock: Recorder,
     hass: HomeAssistant,
     pack_setup: MockConfigEntry,
     zigbee: ZigbeeHarness,
@@ -398,7 +481,7 @@ async def test_a_new_meter_is_added(
         "SimCo SimElectricityMeter",
         "SimCo SimGasMeter",
     ]
-    assert entity(hass, electric, "tier4_summation_received", "sensor") in (
+    assert entity(hass, electric, "summation_received", "sensor") in (
         all_entities(config)
     )
     assert len(await frontend.dashboards()) == 1
@@ -415,6 +498,7 @@ async def test_a_new_meter_is_added(
 
 
 async def test_user_dashboards_are_never_touched(
+    recorder_mock: Recorder,
     hass: HomeAssistant,
     pack_setup: MockConfigEntry,
     zigbee: ZigbeeHarness,
@@ -449,6 +533,7 @@ async def test_user_dashboards_are_never_touched(
 
 
 async def test_a_deleted_dashboard_is_made_again(
+    recorder_mock: Recorder,
     hass: HomeAssistant,
     pack_setup: MockConfigEntry,
     zigbee: ZigbeeHarness,
@@ -469,6 +554,7 @@ async def test_a_deleted_dashboard_is_made_again(
 
 
 async def test_url_path_of_a_user_dashboard_is_refused(
+    recorder_mock: Recorder,
     hass: HomeAssistant,
     pack_setup: MockConfigEntry,
     zigbee: ZigbeeHarness,
@@ -508,19 +594,34 @@ async def test_url_path_of_a_user_dashboard_is_refused(
 
 
 async def test_an_edited_dashboard_is_left_alone(
+    recorder_mock: Recorder,
     hass: HomeAssistant,
     pack_setup: MockConfigEntry,
     zigbee: ZigbeeHarness,
     frontend: Frontend,
     hass_admin_user: MockUser,
 ) -> None:
-    """Once the user edited ours, their edits win: error, nothing changed."""
+    """Once the user edited ours, their edits win: error, nothing changed.
+
+    New statistics are not added to it either, nor to one the user deleted; ours that the
+    user left as it was gets them.
+    """
     await zigbee.join(se_gas_meter(resolve_ieee(GAS_IEEE)))
-    await create(hass, hass_admin_user)
+    for url_path in (URL, "meters-kept", "meters-deleted"):
+        await create(hass, hass_admin_user, url_path=url_path)
+    await frontend.result(
+        type="lovelace/dashboards/delete", dashboard_id="meters_deleted"
+    )
     edited = await frontend.config()
+    assert not graphs(edited)
     edited["views"][0]["title"] = "My gas"
     await frontend.result(type="lovelace/config/save", url_path=URL, config=edited)
 
+    await compile_statistics(hass, next_hour(55))
+
+    assert graphs(await frontend.config("meters-kept"))
+    assert await frontend.config() == edited
+    assert [d["url_path"] for d in await frontend.dashboards()] == [URL, "meters-kept"]
     with pytest.raises(ServiceValidationError) as err:
         await create(hass, hass_admin_user)
 
@@ -542,6 +643,7 @@ async def test_no_meters(
 
 
 async def test_only_admins(
+    recorder_mock: Recorder,
     hass: HomeAssistant,
     pack_setup: MockConfigEntry,
     zigbee: ZigbeeHarness,

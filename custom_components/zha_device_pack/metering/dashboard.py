@@ -12,6 +12,16 @@ registry and not disabled): one ``sections`` view per meter, titled with the dev
 - "Demand": statistics-graph lines of mean, min and max per 5 minutes (1 day) and per hour
   (7 days).
 
+A graph shows only statistics the recorder has rows of, in the table its period reads
+(5 minutes: short-term, the others: hourly), and is left out when it has none: a card of
+statistics that do not exist shows nothing but "No statistics found". Summations have rows
+once their history is imported; tiers and demand (no load profile has them) once the
+recorder compiles the live sensors, the short-term rows 5 minutes after pairing and the
+hourly ones at the end of the hour. So the graphs appear as their statistics do: after every
+compile (``EVENT_RECORDER_5MIN_STATISTICS_GENERATED``) and every history import, the
+dashboards the action made are rebuilt when statistics of their graphs appeared, with the
+same ownership rules as the action's, except that a deleted one is not made again.
+
 Ownership: the Store ``zha_device_pack.metering_dashboard`` remembers, per url_path, the
 collection id of the dashboard this action created and a hash of the config it last saved.
 A dashboard at the url_path that is not that one (a user's) is never touched: translated
@@ -25,15 +35,32 @@ Every Lovelace access goes through ``lovelace_bridge`` (the frontend's WebSocket
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set as AbstractSet
 from dataclasses import dataclass, field
 import hashlib
 import json
+import logging
 import re
 from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse
+from homeassistant.components.recorder.statistics import (
+    get_last_short_term_statistics,
+    get_last_statistics,
+    get_metadata,
+)
+from homeassistant.components.recorder.tasks import SynchronizeTask
+from homeassistant.const import EVENT_RECORDER_5MIN_STATISTICS_GENERATED
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Event,
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    callback,
+)
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, entity_registry as er
+from homeassistant.helpers.recorder import get_instance
 from homeassistant.helpers.storage import Store
 from homeassistant.util.hass_dict import HassKey
 import voluptuous as vol
@@ -48,6 +75,8 @@ from ..quirks.smart_energy import SmartEnergyMetering
 
 if TYPE_CHECKING:
     from .family import MeteringFamily
+
+_LOGGER = logging.getLogger(__name__)
 
 SERVICE_DASHBOARD: Final = "create_metering_dashboard"
 ATTR_URL_PATH: Final = "url_path"
@@ -86,16 +115,50 @@ DEMAND_KEY: Final = "instantaneous_demand"
 # Our own diagnostic sensors of a meter's history import (platform zha_device_pack).
 IMPORT_SUFFIXES: Final = ("history_import", "last_history_import")
 
-# statistics-graph periods of the summation charts: (period, days shown, title)
-_CHANGE_PERIODS: Final = (
-    ("hour", 2, "Per hour, last 2 days"),
-    ("day", 30, "Per day, last 30 days"),
-    ("month", 365, "Per month, last 12 months"),
+#: The statistics-graph period read from the recorder's short-term table; every other
+#: period is read from (or summed up from) its hourly table.
+SHORT_TERM: Final = "5minute"
+HOURLY: Final = "hour"
+#: How long a check waits for the recorder to run what is queued before it (then reads what
+#: is committed).
+SETTLE_TIMEOUT: Final = 30.0
+
+type Statistic = tuple[str, str]
+"""A statistic's rows in one of the recorder's tables: (SHORT_TERM | HOURLY, statistic_id)."""
+
+
+@dataclass(frozen=True, slots=True)
+class GraphKind:
+    """The statistics-graph cards of a section: one per period (period, days shown, title)."""
+
+    chart_type: str
+    stat_types: tuple[str, ...]
+    periods: tuple[tuple[str, int, str], ...]
+
+
+_CHANGE: Final = GraphKind(
+    "bar",
+    ("change",),
+    (
+        ("hour", 2, "Per hour, last 2 days"),
+        ("day", 30, "Per day, last 30 days"),
+        ("month", 365, "Per month, last 12 months"),
+    ),
 )
-_DEMAND_PERIODS: Final = (
-    ("5minute", 1, "Every 5 minutes, last 24 hours"),
-    ("hour", 7, "Per hour, last 7 days"),
+_DEMAND: Final = GraphKind(
+    "line",
+    ("mean", "min", "max"),
+    (
+        (SHORT_TERM, 1, "Every 5 minutes, last 24 hours"),
+        ("hour", 7, "Per hour, last 7 days"),
+    ),
 )
+
+
+def _table(period: str) -> str:
+    return SHORT_TERM if period == SHORT_TERM else HOURLY
+
+
 _ICONS: Final[dict[Type, str]] = {
     Type.GAS: "mdi:meter-gas",
     Type.WATER: "mdi:water",
@@ -130,6 +193,16 @@ class MeterEntities:
     def empty(self) -> bool:
         """Return True when the meter has no entity to show."""
         return not (self.readings or self.status)
+
+    @property
+    def graphs(self) -> tuple[tuple[str, list[str], GraphKind], ...]:
+        """Return the graph sections: (heading, entity ids, kind), in view order."""
+        return (
+            ("Summations", self.summations, _CHANGE),
+            ("Tiers delivered", self.tiers_delivered, _CHANGE),
+            ("Tiers received", self.tiers_received, _CHANGE),
+            ("Demand", self.demand, _DEMAND),
+        )
 
 
 def _meter_icon(cluster: SmartEnergyMetering) -> str:
@@ -212,56 +285,49 @@ def _entities(title: str, entity_ids: list[str]) -> dict[str, Any]:
     }
 
 
-def _change_graphs(entity_ids: list[str]) -> list[dict[str, Any]]:
-    return [
-        {
-            "type": "statistics-graph",
-            "title": title,
-            "entities": list(entity_ids),
-            "chart_type": "bar",
-            "stat_types": ["change"],
-            "period": period,
-            "days_to_show": days,
-        }
-        for period, days, title in _CHANGE_PERIODS
-    ]
-
-
-def _demand_graphs(entity_ids: list[str]) -> list[dict[str, Any]]:
-    return [
-        {
-            "type": "statistics-graph",
-            "title": title,
-            "entities": list(entity_ids),
-            "chart_type": "line",
-            "stat_types": ["mean", "min", "max"],
-            "period": period,
-            "days_to_show": days,
-        }
-        for period, days, title in _DEMAND_PERIODS
-    ]
+def _graphs(
+    kind: GraphKind, entity_ids: list[str], recorded: AbstractSet[Statistic]
+) -> list[dict[str, Any]]:
+    """Return the cards of ``kind`` that have a statistic, each with those it has."""
+    cards = []
+    for period, days, title in kind.periods:
+        shown = [
+            entity_id
+            for entity_id in entity_ids
+            if (_table(period), entity_id) in recorded
+        ]
+        if shown:
+            cards.append(
+                {
+                    "type": "statistics-graph",
+                    "title": title,
+                    "entities": shown,
+                    "chart_type": kind.chart_type,
+                    "stat_types": list(kind.stat_types),
+                    "period": period,
+                    "days_to_show": days,
+                }
+            )
+    return cards
 
 
 def _section(cards: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "grid", "cards": cards}
 
 
-def meter_view(meter: MeterEntities) -> dict[str, Any]:
-    """Return the ``sections`` view of one meter."""
+def meter_view(
+    meter: MeterEntities, recorded: AbstractSet[Statistic]
+) -> dict[str, Any]:
+    """Return the ``sections`` view of one meter, graphs of the ``recorded`` statistics."""
     overview = [_heading(meter.name, meter.icon, title=True)]
     if meter.readings:
         overview.append(_entities("Readings", meter.readings))
     if meter.status:
         overview.append(_entities("Status", meter.status))
     sections = [_section(overview)]
-    for heading, entity_ids, graphs in (
-        ("Summations", meter.summations, _change_graphs),
-        ("Tiers delivered", meter.tiers_delivered, _change_graphs),
-        ("Tiers received", meter.tiers_received, _change_graphs),
-        ("Demand", meter.demand, _demand_graphs),
-    ):
-        if entity_ids:
-            sections.append(_section([_heading(heading), *graphs(entity_ids)]))
+    for heading, entity_ids, kind in meter.graphs:
+        if graphs := _graphs(kind, entity_ids, recorded):
+            sections.append(_section([_heading(heading), *graphs]))
     return {
         "type": "sections",
         "title": meter.name,
@@ -271,10 +337,15 @@ def meter_view(meter: MeterEntities) -> dict[str, Any]:
     }
 
 
-def dashboard_config(meters: Iterable[MeterEntities]) -> dict[str, Any]:
+def dashboard_config(
+    meters: Iterable[MeterEntities], recorded: AbstractSet[Statistic]
+) -> dict[str, Any]:
     """Return the dashboard config of ``meters``, sorted by name then IEEE."""
     ordered = sorted(meters, key=lambda meter: (meter.name.casefold(), str(meter.ieee)))
-    return {"title": DASHBOARD_TITLE, "views": [meter_view(m) for m in ordered]}
+    return {
+        "title": DASHBOARD_TITLE,
+        "views": [meter_view(meter, recorded) for meter in ordered],
+    }
 
 
 def _fingerprint(config: Mapping[str, Any]) -> str:
@@ -290,6 +361,64 @@ def _card_count(config: Mapping[str, Any]) -> int:
     )
 
 
+# --- the recorder's statistics -----------------------------------------------------------------
+
+
+def wanted_statistics(meters: Iterable[MeterEntities]) -> frozenset[Statistic]:
+    """Return every statistic the meters' graphs would show if the recorder had them all."""
+    return frozenset(
+        (_table(period), entity_id)
+        for meter in meters
+        for _heading_text, entity_ids, kind in meter.graphs
+        for period, _days, _title in kind.periods
+        for entity_id in entity_ids
+    )
+
+
+async def _async_recorder_settled(hass: HomeAssistant) -> None:
+    """Wait until the recorder ran every task queued so far.
+
+    Statistics imported a moment ago are still queued, and the recorder fires its compile
+    events before it commits the compiled rows: a task queued now runs after both, as the
+    one ``Recorder.async_block_till_done`` queues (which skips it when the queue looks
+    empty, as it does while the recorder runs its last task).
+    """
+    future: asyncio.Future[None] = hass.loop.create_future()
+    get_instance(hass).queue_task(SynchronizeTask(future))
+    try:
+        async with asyncio.timeout(SETTLE_TIMEOUT):
+            await future
+    except TimeoutError:
+        _LOGGER.debug("recorder busy: statistics read as committed so far")
+
+
+def _recorded(hass: HomeAssistant, wanted: frozenset[Statistic]) -> set[Statistic]:
+    """Return the statistics of ``wanted`` that have a row (in the recorder's executor)."""
+    with_metadata = get_metadata(
+        hass, statistic_ids={statistic_id for _table_name, statistic_id in wanted}
+    )
+    readers = {
+        SHORT_TERM: get_last_short_term_statistics,
+        HOURLY: get_last_statistics,
+    }
+    return {
+        (table, statistic_id)
+        for table, statistic_id in wanted
+        if statistic_id in with_metadata
+        and readers[table](hass, 1, statistic_id, False, set())
+    }
+
+
+async def async_recorded_statistics(
+    hass: HomeAssistant, wanted: frozenset[Statistic]
+) -> set[Statistic]:
+    """Return the statistics of ``wanted`` the recorder has rows of, once it settled."""
+    if not wanted:
+        return set()
+    await _async_recorder_settled(hass)
+    return await get_instance(hass).async_add_executor_job(_recorded, hass, wanted)
+
+
 # --- ownership and the action ------------------------------------------------------------------
 
 
@@ -301,6 +430,8 @@ class DashboardStore:
         self._store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, STORAGE_KEY)
         self.lock = asyncio.Lock()
         self._data: dict[str, dict[str, Any]] | None = None
+        #: The graphs' statistics the recorder was seen to have rows of.
+        self.recorded: set[Statistic] = set()
 
     async def _loaded(self) -> dict[str, dict[str, Any]]:
         if self._data is None:
@@ -312,6 +443,14 @@ class DashboardStore:
         """Return what is remembered of the dashboard at ``url_path``."""
         entry = (await self._loaded()).get(url_path)
         return None if entry is None else dict(entry)
+
+    async def async_saved(self) -> dict[str, dict[str, Any]]:
+        """Return what is remembered of the dashboards whose config was saved, by url_path."""
+        return {
+            url_path: dict(entry)
+            for url_path, entry in (await self._loaded()).items()
+            if entry.get("config_hash") is not None
+        }
 
     async def async_set(
         self, url_path: str, dashboard_id: str, fingerprint: str | None
@@ -328,37 +467,44 @@ def _dashboard_store(hass: HomeAssistant) -> DashboardStore:
     return store
 
 
+def _meters(family: MeteringFamily) -> list[MeterEntities]:
+    return [
+        meter
+        for ieee, cluster in family.meters.items()
+        if not (meter := meter_entities(family.hass, ieee, cluster)).empty
+    ]
+
+
 async def async_create_dashboard(
     family: MeteringFamily, call: ServiceCall
 ) -> ServiceResponse:
     """Create or update the Metering dashboard; return what was done."""
     hass = family.hass
     url_path: str = call.data[ATTR_URL_PATH]
-    meters = [
-        meter
-        for ieee, cluster in family.meters.items()
-        if not (meter := meter_entities(hass, ieee, cluster)).empty
-    ]
+    meters = _meters(family)
     if not meters:
         raise validation_error("metering_no_meters")
     if missing := lovelace_bridge.missing_commands(hass):
         raise device_error("metering_dashboard_unavailable", missing=", ".join(missing))
-    config = dashboard_config(meters)
-    fingerprint = _fingerprint(config)
-    response: dict[str, Any] = {
-        "url_path": url_path,
-        "created": False,
-        "updated": False,
-        "unchanged": False,
-        "meters": len(meters),
-        "cards": _card_count(config),
-    }
     store = _dashboard_store(hass)
     async with store.lock:
         try:
             user = await lovelace_bridge.async_admin_user(hass, call.context.user_id)
         except lovelace_bridge.NoAdminUserError as err:
             raise device_error("metering_dashboard_no_admin") from err
+        store.recorded = await async_recorded_statistics(
+            hass, wanted_statistics(meters)
+        )
+        config = dashboard_config(meters, store.recorded)
+        fingerprint = _fingerprint(config)
+        response: dict[str, Any] = {
+            "url_path": url_path,
+            "created": False,
+            "updated": False,
+            "unchanged": False,
+            "meters": len(meters),
+            "cards": _card_count(config),
+        }
         bridge = lovelace_bridge.LovelaceBridge(hass, user)
         try:
             response |= await _apply(bridge, store, url_path, config, fingerprint)
@@ -428,3 +574,91 @@ async def _update(
     await bridge.save_config(url_path, config)
     await store.async_set(url_path, dashboard_id, fingerprint)
     return {"dashboard_id": dashboard_id, "updated": True}
+
+
+# --- following the statistics ------------------------------------------------------------------
+
+
+async def async_show_new_statistics(family: MeteringFamily) -> None:
+    """Rebuild the dashboards the action made when statistics of their graphs appeared.
+
+    Only statistics not seen yet are looked up (none once every graph is there). A dashboard
+    the user edited (or made again) is left alone, and one the user deleted is made again
+    only by the action.
+    """
+    hass = family.hass
+    store = _dashboard_store(hass)
+    async with store.lock:
+        ours = await store.async_saved()
+        if not ours or lovelace_bridge.missing_commands(hass):
+            return
+        meters = _meters(family)
+        unseen = wanted_statistics(meters) - store.recorded
+        if not (found := await async_recorded_statistics(hass, unseen)):
+            return
+        store.recorded |= found
+        config = dashboard_config(meters, store.recorded)
+        fingerprint = _fingerprint(config)
+        try:
+            user = await lovelace_bridge.async_admin_user(hass, None)
+            bridge = lovelace_bridge.LovelaceBridge(hass, user)
+            dashboards = await bridge.dashboards()
+            present = {(item.get("url_path"), item.get("id")) for item in dashboards}
+            for url_path, entry in ours.items():
+                if (
+                    entry["config_hash"] == fingerprint
+                    or (url_path, entry["id"]) not in present
+                ):
+                    continue
+                await _update_unless_edited(
+                    bridge,
+                    store,
+                    url_path,
+                    entry,
+                    config=config,
+                    fingerprint=fingerprint,
+                )
+        except lovelace_bridge.NoAdminUserError:
+            _LOGGER.debug("no administrator: the metering dashboards are not rebuilt")
+        except lovelace_bridge.LovelaceCommandError as err:
+            _LOGGER.warning("Metering dashboard not rebuilt: %s", err)
+
+
+async def _update_unless_edited(
+    bridge: lovelace_bridge.LovelaceBridge,
+    store: DashboardStore,
+    url_path: str,
+    ours: Mapping[str, Any],
+    *,
+    config: dict[str, Any],
+    fingerprint: str,
+) -> None:
+    try:
+        await _update(
+            bridge, store, url_path, ours, config=config, fingerprint=fingerprint
+        )
+    except ServiceValidationError as err:
+        if err.translation_key != "metering_dashboard_edited":
+            raise
+        _LOGGER.debug("dashboard %s edited by the user: new graphs not added", url_path)
+
+
+@callback
+def async_follow_statistics(family: MeteringFamily) -> CALLBACK_TYPE:
+    """Show new statistics on our dashboards after each of the recorder's compiles.
+
+    Every compile fires the 5-minute event, the hourly one included (its event follows in
+    the same run), so one listener sees every new row.
+    """
+
+    @callback
+    def compiled(_event: Event) -> None:
+        family.entry.async_create_task(
+            family.hass,
+            async_show_new_statistics(family),
+            "zha_device_pack metering dashboard statistics",
+        )
+
+    return family.hass.bus.async_listen(
+        EVENT_RECORDER_5MIN_STATISTICS_GENERATED, compiled
+    )

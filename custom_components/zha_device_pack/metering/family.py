@@ -26,6 +26,7 @@ from ..family import AddEntities, DeviceFamily, server_cluster
 from ..quirks.smart_energy import SmartEnergyMetering
 from ..se_store import SectionStore
 from ..zha_devices import DeviceEvent, TrackedDeviceEvent
+from .dashboard import async_follow_statistics
 from .drlc import DrlcClient
 from .entities import HistoryImportSensor, LastHistoryImportSensor
 from .importer import MeterHistory
@@ -82,16 +83,21 @@ class MeteringFamily(DeviceFamily):
         self._sensors: dict[
             EUI64, list[HistoryImportSensor | LastHistoryImportSensor]
         ] = {}
+        self._unfollow_statistics: CALLBACK_TYPE | None = None
 
     async def async_start(self) -> None:
-        """Load the history imports' and the Smart Energy clients' storage."""
+        """Load the storage; follow the recorder's statistics for the dashboard's graphs."""
         await self.history.async_load()
         await self.store.async_load()
         for client in self.clients:
             client.restore(self.store)
+        self._unfollow_statistics = async_follow_statistics(self)
 
     async def async_stop(self) -> None:
-        """Stop the fast-poll refreshes and the history joins."""
+        """Stop the fast-poll refreshes, the history joins and following the statistics."""
+        if self._unfollow_statistics is not None:
+            self._unfollow_statistics()
+            self._unfollow_statistics = None
         for unsub in self._refreshers.values():
             unsub()
         self._refreshers.clear()

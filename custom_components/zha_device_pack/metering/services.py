@@ -30,6 +30,7 @@ from .dashboard import (
     SCHEMA as DASHBOARD_SCHEMA,
     SERVICE_DASHBOARD,
     async_create_dashboard,
+    async_show_new_statistics,
 )
 from .drlc_events import OptError
 
@@ -183,10 +184,13 @@ async def _import(family: MeteringFamily, call: ServiceCall) -> ServiceResponse:
     }
     for cluster in meters.values():  # every refusal before anything is sent
         family.history.validate(cluster, channel, start, end)
-    return {
+    response: dict[str, Any] = {
         entity_id: await family.history.async_import(cluster, channel, start, end)
         for entity_id, cluster in meters.items()
     }
+    # the first rows of a summation: its graphs appear on the dashboard
+    await async_show_new_statistics(family)
+    return response
 
 
 async def _confirm_message(family: MeteringFamily, call: ServiceCall) -> None:
