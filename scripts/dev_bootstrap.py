@@ -189,6 +189,10 @@ async def _demo_meter(hass: HomeAssistant) -> None:
     target = {"entity_id": summation}
     for action, data in (
         ("import_meter_history", {**target, "days": HISTORY_DAYS}),
+        (
+            "import_meter_history",
+            {**target, "days": HISTORY_DAYS, "channel": "received"},
+        ),
         ("add_to_energy_dashboard", target),
         ("create_metering_dashboard", {}),
     ):
