@@ -48,6 +48,22 @@ def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(autouse=True)
+def no_zha_connect_delay(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No 1 s pause after each short-lived radio connection of ZHA.
+
+    ZHA sleeps ``CONNECT_DELAY_S`` after closing a temporary zigpy app (its setup reads the
+    database through one, its config flow probes the radio) to let a serial port settle; the
+    simulated XBee is a TCP server. HA's own ZHA tests set it to 0 as well.
+    """
+    if "hass" in request.fixturenames:
+        monkeypatch.setattr(
+            "homeassistant.components.zha.radio_manager.CONNECT_DELAY_S", 0
+        )
+
+
+@pytest.fixture(autouse=True)
 async def cancel_fast_poll_resets() -> AsyncIterator[None]:
     """Cancel zigpy's fast-poll reset timers at teardown.
 

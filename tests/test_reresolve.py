@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 import time
 from typing import Any
@@ -12,8 +13,12 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 from zha.quirks import DEVICE_REGISTRY, QUIRK_REGISTRY_ENTRY_ATTR, ModelInfo
 
 from custom_components.zha_device_pack import reresolve, zha_bridge
@@ -379,6 +384,9 @@ async def test_configuration_runs_once_per_device_and_quirk(
     await zigbee.join(plug)
     plug.clear_frames()
     entry = await add_pack(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)  # configured
+    # the store is written 1 s after the last change: that second passes at once
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=1))
     await zigbee.wait_for(
         lambda: (
             str(plug.ieee)
@@ -415,6 +423,7 @@ async def test_batch_with_offline_sleepy_and_joining_devices(
     hass_storage: dict[str, Any],
     zha_setup: MockConfigEntry,
     zigbee: ZigbeeHarness,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Many devices at once: online, offline, asleep and one still joining.
 
@@ -422,7 +431,11 @@ async def test_batch_with_offline_sleepy_and_joining_devices(
     interview and gets our quirk from the registry directly; the bystander light is not
     touched. Configuration reaches the awake plugs only; the others are configured at a
     later move, not marked as done.
+
+    The sleeper's reachability check ends on its real-time timeout (zigpy's next try waits
+    in the parent's queue, and the network's clock stands still): 1 s here, not 10.
     """
+    monkeypatch.setattr(reresolve, "REACHABLE_TIMEOUT", 1.0)
     online = [create_device("plug") for _ in range(3)]
     offline = create_device("plug")
     asleep = create_device("plug", sleepy=True, long_poll_interval=3600)

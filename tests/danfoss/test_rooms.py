@@ -7,6 +7,7 @@ TRVs' own timeouts (0x4015 expiry) run against what the integration sends.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import timedelta
 import itertools
 from typing import Any
@@ -37,6 +38,10 @@ IEEE_B = "00:15:bc:00:1a:00:00:0b"
 SENSOR = "sensor.living_room_temperature"
 WINDOW = "binary_sensor.living_room_window"
 BOILER = "switch.boiler"
+#: `settle` gives up waiting for a quiet network after this many rounds of traffic, and for
+#: HA's writes after this many seconds (one to an awake TRV takes milliseconds).
+SETTLE_ROUNDS_MAX = 50
+SETTLE_WRITE_TIMEOUT = 0.5
 
 
 def thermostat(device: SimDevice, name: str) -> Any:
@@ -69,12 +74,41 @@ def set_temperature(hass: HomeAssistant, value: float | str) -> None:
     )
 
 
+def _frames(zigbee: ZigbeeHarness) -> list[tuple[int, int]]:
+    """Return how many frames each simulated device has received and sent so far."""
+    return [
+        (len(device.received), len(device.sent))
+        for device in zigbee.network.devices.values()
+    ]
+
+
 async def settle(hass: HomeAssistant, zigbee: ZigbeeHarness) -> None:
-    """Let HA, zigpy and the network finish what is in flight (before the clock jumps)."""
-    for _ in range(3):
+    """Let HA, zigpy and the network finish what is in flight (before the clock jumps).
+
+    Event driven, not a fixed real-time wait. Each round waits for HA's tasks, the background
+    ones too (the TRV writes are; not while a frame waits for a sleepy device's poll: only
+    virtual time brings that poll), and the simulator's tasks, and turns the loop so the
+    frames on the socket between zigpy and the simulated coordinator are read. Done after
+    two rounds in which no device received or sent a frame.
+    """
+    network = zigbee.network
+    frames = _frames(zigbee)
+    quiet = 0
+    for _ in range(SETTLE_ROUNDS_MAX):
         await hass.async_block_till_done()
-        await zigbee.network.settle()
-        await asyncio.sleep(0.02)
+        if not any(
+            network.indirect_queue(device) for device in network.devices.values()
+        ):
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(SETTLE_WRITE_TIMEOUT):
+                    await hass.async_block_till_done(wait_background_tasks=True)
+        await network.settle()
+        await asyncio.sleep(0.001)
+        now = _frames(zigbee)
+        quiet = quiet + 1 if now == frames else 0
+        if quiet == 2:
+            break
+        frames = now
     await hass.async_block_till_done()
 
 

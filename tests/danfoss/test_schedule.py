@@ -152,12 +152,16 @@ async def test_room_schedule_pushed_verified_and_shown(
 
 
 async def test_trv_follows_the_schedule_on_its_clock(
-    hass: HomeAssistant,
-    zigbee: ZigbeeHarness,
-    room: tuple[str, SimDevice, SimDevice],
+    hass: HomeAssistant, pack_setup: MockConfigEntry, zigbee: ZigbeeHarness
 ) -> None:
-    """Mon+Thu: the TRV's setpoint changes on Monday and Thursday, nowhere else."""
-    room_id, a, _b = room
+    """Mon+Thu: the TRV's setpoint changes on Monday and Thursday, nowhere else.
+
+    A room of one TRV: the simulated week carries every check-in (5 min) and report of each
+    joined TRV through zigpy and HA, and only this TRV's schedule is checked.
+    """
+    a = await join_trv(zigbee, IEEE_A)
+    room_id = await add_room(hass, pack_setup, "Bedroom", trvs=[IEEE_A])
+    await settle(hass, zigbee)
     climate = room_entity(hass, "climate", room_id, "climate")
     await call(
         hass,
