@@ -679,7 +679,6 @@ def quirks() -> list[QuirkBuilder]:
             TuyaIrrigationCluster.cluster_id,
             device_class=SensorDeviceClass.DURATION,
             unit=UnitOfTime.SECONDS,
-            suggested_display_precision=0,  # the valve counts whole seconds
             translation_key="last_irrigation_duration",
             fallback_name="Last irrigation duration",
         )
