@@ -13,6 +13,7 @@ import itertools
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.zha.helpers import get_zha_gateway
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
@@ -82,6 +83,17 @@ def _frames(zigbee: ZigbeeHarness) -> list[tuple[int, int]]:
     ]
 
 
+def _coordinator_commands_pending(hass: HomeAssistant) -> bool:
+    """Return True while zigpy-xbee awaits an answer of the coordinator (an AT command).
+
+    Its timeout runs on the loop's clock, which the tests' time jumps move: a command in
+    flight at a jump times out at once, and its late answer then fails in zigpy-xbee
+    (``InvalidStateError`` on the cancelled future). zigpy-xbee's ``_awaiting`` (private).
+    """
+    application = get_zha_gateway(hass).application_controller
+    return bool(getattr(getattr(application, "_api", None), "_awaiting", None))
+
+
 async def settle(hass: HomeAssistant, zigbee: ZigbeeHarness) -> None:
     """Let HA, zigpy and the network finish what is in flight (before the clock jumps).
 
@@ -89,7 +101,8 @@ async def settle(hass: HomeAssistant, zigbee: ZigbeeHarness) -> None:
     ones too (the TRV writes are; not while a frame waits for a sleepy device's poll: only
     virtual time brings that poll), and the simulator's tasks, and turns the loop so the
     frames on the socket between zigpy and the simulated coordinator are read. Done after
-    two rounds in which no device received or sent a frame.
+    two rounds in which no device received or sent a frame and no command to the coordinator
+    waited for its answer.
     """
     network = zigbee.network
     frames = _frames(zigbee)
@@ -105,7 +118,8 @@ async def settle(hass: HomeAssistant, zigbee: ZigbeeHarness) -> None:
         await network.settle()
         await asyncio.sleep(0.001)
         now = _frames(zigbee)
-        quiet = quiet + 1 if now == frames else 0
+        still = now == frames and not _coordinator_commands_pending(hass)
+        quiet = quiet + 1 if still else 0
         if quiet == 2:
             break
         frames = now
