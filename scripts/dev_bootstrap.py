@@ -239,19 +239,13 @@ async def _dev_user(hass: HomeAssistant) -> str | None:
     return password
 
 
-@contextlib.contextmanager
-def _loopback_http(config_dir: Path) -> Iterator[None]:
-    """Serve this short-lived instance's HTTP API on a free port of 127.0.0.1 only.
+def write_http_settings(config_dir: Path, port: int) -> None:
+    """Store HTTP settings serving on ``port`` of 127.0.0.1 only, as HA keeps them.
 
-    HA 2026.10 keeps its HTTP settings in storage: the bootstrap's own settings are written
-    for its run and the previous file (or none: the real start then creates the defaults)
-    put back afterwards.
+    HA 2026.10 keeps its HTTP settings in storage; an ``http:`` section in YAML would be a
+    "pending" trial that asks the user to confirm it and reverts after 5 minutes. Stored as
+    stable instead (also used by the browser tests' stack, ``tests/ui/stack.py``).
     """
-    path = config_dir / ".storage" / http_config.STORAGE_KEY
-    previous = path.read_bytes() if path.exists() else None
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
     stable = {
         **http_config.HTTP_STORAGE_SCHEMA({}),
         "server_host": ["127.0.0.1"],
@@ -260,6 +254,7 @@ def _loopback_http(config_dir: Path) -> Iterator[None]:
         "error": None,
         "error_message": None,
     }
+    path = config_dir / ".storage" / http_config.STORAGE_KEY
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         json.dumps(
@@ -275,6 +270,22 @@ def _loopback_http(config_dir: Path) -> Iterator[None]:
             }
         )
     )
+
+
+@contextlib.contextmanager
+def _loopback_http(config_dir: Path) -> Iterator[None]:
+    """Serve this short-lived instance's HTTP API on a free port of 127.0.0.1 only.
+
+    HA 2026.10 keeps its HTTP settings in storage: the bootstrap's own settings are written
+    for its run and the previous file (or none: the real start then creates the defaults)
+    put back afterwards.
+    """
+    path = config_dir / ".storage" / http_config.STORAGE_KEY
+    previous = path.read_bytes() if path.exists() else None
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    write_http_settings(config_dir, port)
     try:
         yield
     finally:

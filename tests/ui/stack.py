@@ -10,6 +10,7 @@ which gives a user and its tokens for the browser.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import importlib.util
 import json
 import os
 from pathlib import Path
@@ -18,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+from types import ModuleType
 from typing import Any
 import urllib.error
 import urllib.parse
@@ -29,6 +31,18 @@ HASS = ROOT / ".venv" / "bin" / "hass"
 CHROMIUM = ROOT / ".cache" / "chromium" / "chromium"
 USERNAME = "dev"
 PASSWORD = "zha-device-pack"  # noqa: S105 - a throwaway test instance on 127.0.0.1
+
+
+def dev_bootstrap() -> ModuleType:
+    """Return ``scripts/dev_bootstrap.py`` as a module (``scripts/`` is not a package)."""
+    spec = importlib.util.spec_from_file_location(
+        "dev_bootstrap", ROOT / "scripts" / "dev_bootstrap.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def free_port() -> int:
@@ -100,34 +114,7 @@ class UiStack:
         text = text.replace("  debug: true\n", "")
         text = text.replace("  default: info\n", "  default: warning\n")
         (self.config / "configuration.yaml").write_text(text)
-        # HA 2026.10 keeps the HTTP settings in storage (YAML would be a "pending" trial that
-        # asks the user to confirm it and reverts after 5 minutes): store them as stable.
-        from homeassistant.components.http import config as http_config
-
-        stable = {
-            **http_config.HTTP_STORAGE_SCHEMA({}),
-            "server_host": ["127.0.0.1"],
-            "server_port": self.http_port,
-            "created_at": "2026-01-01T00:00:00+00:00",
-            "error": None,
-            "error_message": None,
-        }
-        storage = self.config / ".storage"
-        storage.mkdir(exist_ok=True)
-        (storage / http_config.STORAGE_KEY).write_text(
-            json.dumps(
-                {
-                    "version": http_config.STORAGE_VERSION,
-                    "minor_version": http_config.STORAGE_MINOR_VERSION,
-                    "key": http_config.STORAGE_KEY,
-                    "data": {
-                        "stable": stable,
-                        "pending": None,
-                        "yaml_migration_done": True,
-                    },
-                }
-            )
-        )
+        dev_bootstrap().write_http_settings(self.config, self.http_port)
 
     def start(self) -> None:
         """Start the simulator, create the entries, start HA, onboard it."""
