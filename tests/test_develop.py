@@ -7,10 +7,8 @@ gets: a login that works, made once, and no temporary Home Assistant on the real
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from homeassistant.auth.providers import homeassistant as auth_ha
@@ -19,22 +17,12 @@ from homeassistant.components.onboarding.const import STEPS as ONBOARDING_STEPS
 from homeassistant.core import HomeAssistant
 import pytest
 
-ROOT = Path(__file__).parents[1]
+from tests.ui.stack import dev_bootstrap as load_dev_bootstrap
+
 URL = "http://127.0.0.1:8123"
 
 
-def _load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "dev_bootstrap", ROOT / "scripts" / "dev_bootstrap.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-dev_bootstrap = _load_script()
+dev_bootstrap = load_dev_bootstrap()
 
 
 async def test_dev_user_is_made_once(

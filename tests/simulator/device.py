@@ -193,6 +193,23 @@ class ReportingConfig:
     max_interval: int
     reportable_change: Any = None
 
+    def due(self, elapsed: float, delta: float) -> bool:
+        """Return True if a report is due (ZCL 7 §2.5.7.1.5-7).
+
+        ``elapsed``: seconds since the last report (inf: none yet); ``delta``: how far the
+        value moved since. Due when the maximum interval has passed (0 and 0xFFFF: no
+        periodic reports), or when the value moved by the reportable change (at least 1)
+        and the minimum interval has passed.
+        """
+        if self.max_interval not in (0, 0xFFFF) and elapsed >= self.max_interval:
+            return True
+        change = self.reportable_change
+        return (
+            change is not None
+            and elapsed >= self.min_interval
+            and abs(delta) >= max(1, int(change))
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """Serialise to JSON-compatible data."""
         change = self.reportable_change

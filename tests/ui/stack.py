@@ -17,7 +17,6 @@ from pathlib import Path
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from types import ModuleType
 from typing import Any
@@ -347,4 +346,4 @@ def chromium_path() -> str:
     return path
 
 
-__all__ = ["UiStack", "chromium_path", "sys"]
+__all__ = ["UiStack", "chromium_path", "dev_bootstrap"]

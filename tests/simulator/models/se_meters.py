@@ -73,6 +73,7 @@ from tests.simulator.device import (
     CommandContext,
     HandlerResult,
     RecordedFrame,
+    ReportingConfig,
     SimCluster,
     SimDevice,
 )
@@ -895,14 +896,11 @@ class SEMeter:
         for attr in self._reported_attrs():
             value = int(cluster.values[attr.key])
             config = cluster.reporting.get(attr.key)
-            if config is not None:
-                low, high = config.min_interval, config.max_interval
-                change = config.reportable_change
-            elif attr.key in defaults:
-                (low, high), change = defaults[attr.key], None
-            elif attr.key in forced:
-                low, high, change = 0, 0, None
-            else:
+            if config is None and attr.key in defaults:
+                config = ReportingConfig(*defaults[attr.key])
+            elif config is None and attr.key in forced:
+                config = ReportingConfig(0, 0)
+            elif config is None:
                 continue
             last = self._last.get(attr.key)
             if baseline or last is None:
@@ -910,17 +908,7 @@ class SEMeter:
                 if attr.key not in forced:
                     continue
                 last = self._last[attr.key]
-            elapsed = now - last[0]
-            report = attr.key in forced
-            if high not in (0, 0xFFFF) and elapsed >= high:
-                report = True
-            if (
-                change is not None
-                and elapsed >= low
-                and abs(value - last[1]) >= max(1, int(change))
-            ):
-                report = True
-            if report:
+            if attr.key in forced or config.due(now - last[0], value - last[1]):
                 due.append(attr)
         if not due or not self.device.joined or not self.device.online:
             return

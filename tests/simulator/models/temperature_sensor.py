@@ -107,16 +107,7 @@ class TemperatureSensor:
             key = (cluster.cluster_id, attr.key)
             last = self._last.get(key)
             elapsed = math.inf if last is None else now - last[0]
-            periodic = config.max_interval not in (0, 0xFFFF)
-            change = config.reportable_change
-            moved = (
-                last is not None
-                and change is not None
-                and abs(value - last[1]) >= max(1, int(change))
-            )
-            if (periodic and elapsed >= config.max_interval) or (
-                moved and elapsed >= config.min_interval
-            ):
+            if config.due(elapsed, 0 if last is None else value - last[1]):
                 self._last[key] = (now, value)
                 if self.device.online:
                     self.device.send_report(cluster, [attr])
