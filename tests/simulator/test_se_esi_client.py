@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import struct
 
 from tests.simulator.capture import CaptureFrontend
+from tests.simulator.models import MODELS
+from tests.simulator.models.se_in_home_display import DisplayStartUp
 from tests.simulator.models.se_load_controller import (
     DRLC,
     LoadControllerDevice,
     se_load_controller,
 )
+from tests.simulator.network import SimNetwork
 
 SE_PROFILE = 0x0109
 ESI = 0x5E
@@ -85,3 +89,35 @@ async def test_discovery_and_strict_source(capture_host: CaptureFrontend) -> Non
         (ESI, SE_PROFILE)
     }
     assert len(device.dropped) == 1
+
+
+async def test_display_starts_up_by_itself_on_wall_time() -> None:
+    """In the dev server a joined display finds the ESI and asks for the time and price.
+
+    On the tests' manual clock it does nothing by itself (the scenarios drive it).
+    """
+    for time_scale in (None, 60.0):
+        network = SimNetwork(reply_delay=0, time_scale=time_scale)
+        CaptureFrontend(network)
+        network.form(channel=15)
+        network.add_coordinator_endpoint(
+            ESI,
+            profile_id=SE_PROFILE,
+            device_type=0x0500,
+            in_clusters=[0x0000, 0x000A, 0x0700, DRLC, 0x0703],
+        )
+        display = MODELS["se_in_home_display"]("00:0d:6f:00:0b:00:06:02")
+        (start_up,) = [s for s in display.services if isinstance(s, DisplayStartUp)]
+        start_up.delay = 0
+        start_up.retry = 0.05
+        network.add_device(display)
+        await network.join(display)
+        await asyncio.sleep(0.3)
+        sent = {(frame.cluster_id, frame.profile_id) for frame in display.sent}
+        if time_scale is None:
+            assert display.esi_endpoint is None
+            assert (0x0006, 0) not in sent
+        else:
+            assert display.esi_endpoint == ESI
+            assert {(0x0006, 0), (0x000A, SE_PROFILE)} <= sent  # Match_Desc, Time read
+        await network.stop()

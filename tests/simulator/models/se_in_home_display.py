@@ -51,7 +51,9 @@ it knows it, drops Time, Price and Messaging frames from any other endpoint):
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+import contextlib
 import dataclasses
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -593,6 +595,55 @@ def in_home_display(
     return device
 
 
+class DisplayStartUp:
+    """A display that starts up by itself once joined, in a network on wall time.
+
+    In the dev server (a scaled clock: the network's ``wall_clock`` is set) the display does
+    what a real one does after it joined: find the ESI, take the time, ask the current
+    price (`InHomeDisplay.start_up`), again every ``retry`` seconds while no ESI answers
+    (the host may add its ESI after the join). On a manual clock (the tests) it does
+    nothing: tests call ``start_up`` when their scenario wants it.
+    """
+
+    #: Real seconds after the join (the host interviews the display first).
+    delay = 5.0
+    #: Real seconds between attempts while the ESI does not answer.
+    retry = 60.0
+
+    def __init__(self, device: InHomeDisplay) -> None:
+        """Belong to ``device``."""
+        self.device = device
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Joined or powered up: start up soon (wall-time networks only)."""
+        self.stop()
+        network = self.device.network
+        if network is None or network.wall_clock is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # restored outside the event loop: the next join starts it
+        self._task = loop.create_task(self._run())
+
+    def stop(self) -> None:
+        """Left, powered down or the network stopped."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    async def _run(self) -> None:
+        await asyncio.sleep(self.delay)
+        while True:
+            # no answer, or off the air: try again later
+            with contextlib.suppress(TimeoutError, RuntimeError):
+                await self.device.start_up()
+                if self.device.esi_endpoint is not None:
+                    return
+            await asyncio.sleep(self.retry)
+
+
 def se_in_home_display(ieee: str | Any | None = None, **kwargs: Any) -> InHomeDisplay:
     """The `MODELS` entry: an in-home display with its Messaging client's behaviour.
 
@@ -600,10 +651,12 @@ def se_in_home_display(ieee: str | Any | None = None, **kwargs: Any) -> InHomeDi
     ESI sends. In a network whose clock follows wall time the Messaging client's clock is
     set from it (the display's price clock still comes from the ESI). What the display
     received (prices, messages, its Time read) is not persisted: rebuilt from a state
-    file it starts empty, as a display after a power cycle.
+    file it starts empty, as a display after a power cycle. In such a network it also
+    starts up by itself once joined (`DisplayStartUp`).
     """
     device = in_home_display(ieee, messaging=DisplayMessagingClient, **kwargs)
     client = device.messaging
     assert isinstance(client, DisplayMessagingClient)
     device.wall_clock_hooks.append(client.set_clock)
+    device.services.append(DisplayStartUp(device))
     return device
