@@ -65,19 +65,18 @@ import zigpy.zdo.types as zdo_t
 
 from . import smart_energy_mirror
 from .exceptions import DEFAULT_RESPONSE
+from .smart_energy_mirror import BASIC, SMART_ENERGY_PROFILE
 
 if TYPE_CHECKING:
     import zigpy.device
 
 _LOGGER = logging.getLogger(__name__)
 
-SMART_ENERGY_PROFILE: Final = 0x0109
 WILDCARD_PROFILE: Final = 0xFFFF
 #: The ESI endpoint on the coordinator (the Digi X2's standard SE endpoint, seed 002).
 ESI_ENDPOINT: Final = 0x5E
 #: Smart Energy device id of an Energy Service Interface.
 DEVICE_ID_ESI: Final = 0x0500
-BASIC: Final = 0x0000
 TIME: Final = 0x000A
 PRICE: Final = 0x0700
 DRLC: Final = 0x0701

@@ -46,13 +46,12 @@ from .esi_endpoint import ESI_ENDPOINT, answer_coordinator_zdo, esi_source
 from .exceptions import NoAnswerError, raise_if_default_response
 from .smart_energy_drlc import SmartEnergyDrlc
 from .smart_energy_messaging import SmartEnergyMessaging
-from .smart_energy_mirror import answer_mirror_frame
+from .smart_energy_mirror import SMART_ENERGY_PROFILE, answer_mirror_frame
 from .smart_energy_price import SmartEnergyPrice
 from .zha_internals import zigpy_enum8
 
 _LOGGER = logging.getLogger(__name__)
 
-SMART_ENERGY_PROFILE: Final = 0x0109
 HOME_AUTOMATION_PROFILE: Final = 0x0104
 
 

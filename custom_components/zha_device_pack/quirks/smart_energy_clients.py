@@ -24,11 +24,11 @@ from .esi_messaging import EsiMessaging
 from .esi_price import EsiPrice
 from .esi_time import EsiTime
 from .smart_energy import (
-    SMART_ENERGY_PROFILE,
     SmartEnergyZigpyDevice,
     WildcardQuirkBuilder,
     has_smart_energy_meter,
 )
+from .smart_energy_mirror import SMART_ENERGY_PROFILE
 
 #: The client clusters that make a device a Smart Energy client of the ESI.
 CLIENT_CLUSTERS: Final = frozenset(
